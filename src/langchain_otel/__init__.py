@@ -1,0 +1,89 @@
+"""OpenTelemetry instrumentation for LangChain chat models.
+
+One CLIENT span ``chat {model}`` per provider call made through ``BaseChatModel.invoke``,
+``ainvoke``, ``stream`` or ``astream`` (batches, chains, tools, retries and fallbacks all reach
+these), with GenAI semantic-convention attributes and the ``gen_ai.client.*`` metrics.
+
+Zero-code::
+
+    pip install "langchain-otel[otlp]"
+    opentelemetry-instrument python app.py
+
+In code::
+
+    from langchain_otel import LangChainInstrumentor
+
+    LangChainInstrumentor().instrument(tracer_provider=..., meter_provider=...)
+
+Configuration (environment variables, parsed once by ``instrument()``) is documented in
+:mod:`langchain_otel.config` and the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+from opentelemetry.instrumentation.utils import unwrap
+from wrapt import wrap_function_wrapper
+
+from langchain_otel._invocation import ChatTelemetry
+from langchain_otel._metrics import ChatMetrics
+from langchain_otel._wrappers import traced_ainvoke, traced_astream, traced_invoke, traced_stream
+from langchain_otel.config import Settings
+from langchain_otel.package import _instruments
+from langchain_otel.providers import MapperRegistry
+from langchain_otel.version import __version__
+
+__all__ = ["LangChainInstrumentor", "__version__"]
+
+_MODULE = "langchain_core.language_models.chat_models"
+_CLASS = "BaseChatModel"
+_WRAPPED = (
+    ("invoke", traced_invoke),
+    ("ainvoke", traced_ainvoke),
+    ("stream", traced_stream),
+    ("astream", traced_astream),
+)
+_SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+
+
+class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Instruments ``langchain_core``'s ``BaseChatModel``.
+
+    ``instrument()`` accepts ``tracer_provider`` and ``meter_provider`` (globals otherwise) and
+    the settings of :class:`langchain_otel.config.Settings` as keyword arguments, which win over
+    the environment.
+    """
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        settings = Settings.from_env().with_overrides(
+            **{name: kwargs.get(name) for name in Settings.__dataclass_fields__}
+        )
+        tracer = trace.get_tracer(
+            __name__, __version__, kwargs.get("tracer_provider"), schema_url=_SCHEMA_URL
+        )
+        chat_metrics = None
+        if settings.metrics_enabled:
+            meter = metrics.get_meter(
+                __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
+            )
+            chat_metrics = ChatMetrics(meter, settings.time_per_chunk_metric)
+        telemetry = ChatTelemetry(
+            tracer=tracer, metrics=chat_metrics, registry=MapperRegistry()
+        )
+        for method, factory in _WRAPPED:
+            wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        from langchain_core.language_models.chat_models import BaseChatModel  # noqa: PLC0415
+
+        for method, _factory in _WRAPPED:
+            unwrap(BaseChatModel, method)

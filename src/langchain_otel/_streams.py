@@ -1,0 +1,166 @@
+"""Proxies for the generators ``stream``/``astream`` return.
+
+The span starts at the first ``next()`` (when LangChain sends the request), is current only while
+the real generator runs (never across a ``yield``: the consumer's code between chunks is not ours),
+and ends exactly once: on exhaustion, on an error, or, without error status, when the consumer
+closes the stream or drops it. Per chunk the proxy only notes the first-chunk time and keeps chunks
+that carry metadata; the response view is built once, at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import wrapt
+from opentelemetry import context
+
+from langchain_otel._invocation import ChatInvocation, ChatTelemetry, is_active
+from langchain_otel._response import response_from_chunks
+
+_logger = logging.getLogger(__name__)
+
+_NOT_STARTED, _TRACING, _UNTRACED = 0, 1, 2
+
+
+class _StreamLifecycle(wrapt.ObjectProxy):  # type: ignore[misc]
+    """State and span lifecycle shared by the sync and async proxies."""
+
+    def __init__(
+        self,
+        wrapped: object,
+        telemetry: ChatTelemetry,
+        model: object,
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        super().__init__(wrapped)
+        self._self_telemetry = telemetry
+        self._self_model = model
+        self._self_kwargs = kwargs
+        self._self_state = _NOT_STARTED
+        self._self_invocation: ChatInvocation | None = None
+        self._self_first_chunk_ns: int | None = None
+        self._self_metadata_chunks: list[object] = []
+        self._self_chunk_times: list[int] | None = None
+
+    def _self_begin(self) -> ChatInvocation | None:
+        """Called at the first next(): start the span unless this call is already traced."""
+        self._self_state = _UNTRACED
+        model = self._self_model
+        if is_active(model):
+            return None
+        invocation = self._self_telemetry.start(model, self._self_kwargs, streaming=True)
+        if invocation is None:
+            return None
+        self._self_state = _TRACING
+        self._self_invocation = invocation
+        metrics = self._self_telemetry.metrics
+        if metrics is not None and metrics.records_chunk_times:
+            self._self_chunk_times = []
+        return invocation
+
+    def _self_on_chunk(self, chunk: object) -> None:
+        try:
+            if self._self_first_chunk_ns is None:
+                self._self_first_chunk_ns = time.time_ns()
+            if getattr(chunk, "response_metadata", None) or getattr(chunk, "usage_metadata", None):
+                self._self_metadata_chunks.append(chunk)
+            chunk_times = self._self_chunk_times
+            if chunk_times is not None:
+                chunk_times.append(time.time_ns())
+        except Exception:
+            _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
+
+    def _self_end(self, error: BaseException | None) -> None:
+        """Finish (error None) or fail the span with what the stream delivered; once."""
+        invocation = self._self_invocation
+        if invocation is None:
+            return
+        self._self_invocation = None
+        try:
+            response = response_from_chunks(self._self_metadata_chunks)
+        except Exception:
+            _logger.debug("langchain-otel: could not aggregate the stream", exc_info=True)
+            response = None
+        self._self_metadata_chunks = []
+        chunk_times = self._self_chunk_times or ()
+        if error is None:
+            invocation.finish(response, self._self_first_chunk_ns, chunk_times)
+        else:
+            invocation.fail(error, response, self._self_first_chunk_ns, chunk_times)
+
+    def __del__(self) -> None:
+        # The consumer dropped the stream without exhausting or closing it: an early stop.
+        self._self_end(None)
+
+
+class TracedStream(_StreamLifecycle):
+    """Proxy for the generator ``BaseChatModel.stream`` returns."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        invocation = self._self_invocation
+        if invocation is None:
+            if self._self_state != _NOT_STARTED:
+                return next(self.__wrapped__)
+            invocation = self._self_begin()
+            if invocation is None:
+                return next(self.__wrapped__)
+        token = context.attach(invocation.context)
+        try:
+            chunk = next(self.__wrapped__)
+        except StopIteration:
+            self._self_end(None)
+            raise
+        except BaseException as error:
+            self._self_end(error)
+            raise
+        finally:
+            context.detach(token)
+        self._self_on_chunk(chunk)
+        return chunk
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_end(None)
+
+
+class TracedAsyncStream(_StreamLifecycle):
+    """Proxy for the async generator ``BaseChatModel.astream`` returns."""
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self
+
+    async def __anext__(self) -> Any:
+        invocation = self._self_invocation
+        if invocation is None:
+            if self._self_state != _NOT_STARTED:
+                return await self.__wrapped__.__anext__()
+            invocation = self._self_begin()
+            if invocation is None:
+                return await self.__wrapped__.__anext__()
+        token = context.attach(invocation.context)
+        try:
+            chunk = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            self._self_end(None)
+            raise
+        except BaseException as error:
+            self._self_end(error)
+            raise
+        finally:
+            context.detach(token)
+        self._self_on_chunk(chunk)
+        return chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            self._self_end(None)

@@ -1,0 +1,170 @@
+"""Settings: every environment variable this package reads, parsed once into a frozen object.
+
+``LangChainInstrumentor.instrument()`` builds one :class:`Settings` from the environment and the
+keyword arguments it was given; nothing reads the environment per call. A malformed value logs one
+warning and falls back to the safe default.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+_logger = logging.getLogger(__name__)
+
+CAPTURE_MESSAGE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+METRICS_ENABLED_ENV = "LANGCHAIN_OTEL_METRICS_ENABLED"
+TIME_PER_CHUNK_METRIC_ENV = "LANGCHAIN_OTEL_TIME_PER_CHUNK_METRIC"
+CONTENT_MAX_LENGTH_ENV = "LANGCHAIN_OTEL_CONTENT_MAX_LENGTH"
+PROVIDER_SPANS_ENV = "LANGCHAIN_OTEL_PROVIDER_SPANS"
+
+DEFAULT_CONTENT_MAX_LENGTH = 8192
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_warned: set[tuple[str, str]] = set()
+
+
+class ContentCapture(enum.Enum):
+    """Where prompt and completion content goes (values of the util-genai env var)."""
+
+    NO_CONTENT = "NO_CONTENT"
+    SPAN_ONLY = "SPAN_ONLY"
+    EVENT_ONLY = "EVENT_ONLY"
+    SPAN_AND_EVENT = "SPAN_AND_EVENT"
+
+    @property
+    def on_span(self) -> bool:
+        return self in (ContentCapture.SPAN_ONLY, ContentCapture.SPAN_AND_EVENT)
+
+    @property
+    def on_event(self) -> bool:
+        return self in (ContentCapture.EVENT_ONLY, ContentCapture.SPAN_AND_EVENT)
+
+
+class ProviderSpans(enum.Enum):
+    """What happens to inference spans a provider layer emits under ours."""
+
+    SUPPRESS = "suppress"
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed configuration of one ``instrument()`` call."""
+
+    capture_content: ContentCapture = ContentCapture.NO_CONTENT
+    metrics_enabled: bool = True
+    time_per_chunk_metric: bool = False
+    content_max_length: int = DEFAULT_CONTENT_MAX_LENGTH
+    provider_spans: ProviderSpans = ProviderSpans.SUPPRESS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            capture_content=parse_capture_content(env.get(CAPTURE_MESSAGE_CONTENT_ENV)),
+            metrics_enabled=_parse_bool(METRICS_ENABLED_ENV, env.get(METRICS_ENABLED_ENV), True),
+            time_per_chunk_metric=_parse_bool(
+                TIME_PER_CHUNK_METRIC_ENV, env.get(TIME_PER_CHUNK_METRIC_ENV), False
+            ),
+            content_max_length=_parse_positive_int(
+                CONTENT_MAX_LENGTH_ENV, env.get(CONTENT_MAX_LENGTH_ENV), DEFAULT_CONTENT_MAX_LENGTH
+            ),
+            provider_spans=_parse_enum(
+                PROVIDER_SPANS_ENV, env.get(PROVIDER_SPANS_ENV), ProviderSpans, ProviderSpans.SUPPRESS
+            ),
+        )
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Apply ``instrument()`` keyword arguments; strings and bools are parsed like env values."""
+        changes: dict[str, Any] = {}
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            if name == "capture_content":
+                changes[name] = parse_capture_content(value, source="capture_content")
+            elif name == "provider_spans":
+                changes[name] = _parse_enum(
+                    "provider_spans", value, ProviderSpans, ProviderSpans.SUPPRESS
+                )
+            elif name in ("metrics_enabled", "time_per_chunk_metric"):
+                changes[name] = _parse_bool(name, value, getattr(self, name))
+            elif name == "content_max_length":
+                changes[name] = _parse_positive_int(name, value, self.content_max_length)
+        return replace(self, **changes)
+
+
+def parse_capture_content(
+    value: object, source: str = CAPTURE_MESSAGE_CONTENT_ENV
+) -> ContentCapture:
+    """Parse a capture mode; ``true``/``false`` are the legacy contrib spelling."""
+    if value is None or value == "":
+        return ContentCapture.NO_CONTENT
+    if isinstance(value, ContentCapture):
+        return value
+    if isinstance(value, bool):
+        return ContentCapture.SPAN_ONLY if value else ContentCapture.NO_CONTENT
+    text = str(value).strip()
+    lowered = text.lower()
+    if lowered == "true":
+        return ContentCapture.SPAN_ONLY
+    if lowered == "false":
+        return ContentCapture.NO_CONTENT
+    try:
+        return ContentCapture(text.upper())
+    except ValueError:
+        _warn_once(source, text, ContentCapture.NO_CONTENT.value)
+        return ContentCapture.NO_CONTENT
+
+
+def _parse_bool(name: str, value: object, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    _warn_once(name, str(value), str(default).lower())
+    return default
+
+
+def _parse_positive_int(name: str, value: object, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if number > 0:
+        return number
+    _warn_once(name, str(value), str(default))
+    return default
+
+
+def _parse_enum(
+    name: str, value: object, kind: type[ProviderSpans], default: ProviderSpans
+) -> ProviderSpans:
+    if value is None or value == "":
+        return default
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        _warn_once(name, str(value), default.value)
+        return default
+
+
+def _warn_once(name: str, value: str, default: str) -> None:
+    if (name, value) in _warned:
+        return
+    _warned.add((name, value))
+    _logger.warning("langchain-otel: invalid value %r for %s; using %s", value, name, default)

@@ -1,0 +1,86 @@
+"""Provider mappers and the registry that picks one per chat class.
+
+A mapper is chosen by the model's class (walking its MRO, so subclasses inherit their parent's
+mapper), then refined by the server host for OpenAI-compatible clients (see ``openai.py``).
+Classes no mapper claims get :class:`GenericMapper` (LangChain's ``ls_provider`` and standard
+metadata). Adding a provider is one module here plus one line in ``_BUILTIN_MAPPERS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable
+
+from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._response import ChatResponse
+from langchain_otel.providers._base import Attributes, ChatModelMapper, GenericMapper
+
+__all__ = [
+    "Attributes",
+    "ChatModelMapper",
+    "ChatRequest",
+    "ChatResponse",
+    "GenericMapper",
+    "MapperRegistry",
+    "RequestFields",
+    "class_key",
+]
+
+_logger = logging.getLogger(__name__)
+
+# "module:Class" of each built-in mapper, relative to this package. One line per mapper.
+_BUILTIN_MAPPERS = (
+    "openai:OpenAIMapper",
+)
+
+
+def class_key(cls: type) -> str:
+    """``"<top-level package>.<class name>"``: stable across a package's internal moves."""
+    return f"{cls.__module__.partition('.')[0]}.{cls.__qualname__}"
+
+
+class MapperRegistry:
+    """Chat class -> mapper, resolved once per class and cached.
+
+    ``mappers`` (user-registered) take precedence over built-in ones for the same class.
+    """
+
+    def __init__(self, mappers: Iterable[ChatModelMapper] = ()) -> None:
+        self._by_key: dict[str, ChatModelMapper] = {}
+        for mapper in _load_builtin_mappers():
+            self._add(mapper)
+        for mapper in mappers:
+            self._add(mapper)
+        self._generic = GenericMapper()
+        self._by_type: dict[type, ChatModelMapper] = {}
+
+    def _add(self, mapper: ChatModelMapper) -> None:
+        for key in mapper.model_classes:
+            self._by_key[key] = mapper
+
+    def mapper_for(self, model_type: type) -> ChatModelMapper:
+        mapper = self._by_type.get(model_type)
+        if mapper is None:
+            mapper = self._by_type[model_type] = self._resolve(model_type)
+        return mapper
+
+    def _resolve(self, model_type: type) -> ChatModelMapper:
+        for cls in model_type.__mro__:
+            mapper = self._by_key.get(class_key(cls))
+            if mapper is not None:
+                return mapper
+        return self._generic
+
+
+def _load_builtin_mappers() -> list[ChatModelMapper]:
+    """Instantiate the built-in mappers; one that fails to load is logged and skipped."""
+    mappers = []
+    for spec in _BUILTIN_MAPPERS:
+        module_name, _, class_name = spec.partition(":")
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            mappers.append(getattr(module, class_name)())
+        except Exception:
+            _logger.debug("langchain-otel: could not load mapper %s", spec, exc_info=True)
+    return mappers

@@ -1,0 +1,277 @@
+"""The mapper interface, and the generic mapper every provider mapper builds on.
+
+A mapper turns one chat class's request fields and response metadata into GenAI attributes. The
+base class does what is standard across LangChain (``usage_metadata``, ``model_name``,
+``finish_reason``/``stop_reason``, ``ls_*`` params); a provider module overrides only what differs.
+Mappers are stateless and never import provider packages: they read LangChain objects only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from opentelemetry.util.types import AttributeValue
+
+from langchain_otel import _semconv as sc
+from langchain_otel._request import (
+    ChatRequest,
+    RequestFields,
+    as_float,
+    as_int,
+    as_str_list,
+    extract_request_model,
+    extract_request_params,
+    parse_endpoint,
+)
+from langchain_otel._response import ChatResponse
+
+_logger = logging.getLogger(__name__)
+
+Attributes = dict[str, AttributeValue]
+
+# LangChain run ids end up in ``AIMessage.id`` when the provider sets none; they are not provider ids.
+_LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
+
+# ``ls_provider`` (LangSmith params) -> gen_ai.provider.name, for chat classes without a mapper.
+LS_PROVIDER_NAMES: Mapping[str, str] = {
+    "openai": sc.PROVIDER_OPENAI,
+    "azure": sc.PROVIDER_AZURE_OPENAI,
+    "azure_openai": sc.PROVIDER_AZURE_OPENAI,
+    "anthropic": sc.PROVIDER_ANTHROPIC,
+    "amazon_bedrock": sc.PROVIDER_AWS_BEDROCK,
+    "bedrock": sc.PROVIDER_AWS_BEDROCK,
+    "bedrock_converse": sc.PROVIDER_AWS_BEDROCK,
+    "google_vertexai": sc.PROVIDER_GCP_VERTEX_AI,
+    "vertexai": sc.PROVIDER_GCP_VERTEX_AI,
+    "google_genai": sc.PROVIDER_GCP_GEMINI,
+    "mistral": sc.PROVIDER_MISTRAL_AI,
+    "mistralai": sc.PROVIDER_MISTRAL_AI,
+    "groq": sc.PROVIDER_GROQ,
+    "deepseek": sc.PROVIDER_DEEPSEEK,
+    "xai": sc.PROVIDER_X_AI,
+    "together": sc.PROVIDER_TOGETHER_AI,
+    "fireworks": sc.PROVIDER_FIREWORKS_AI,
+    "ollama": sc.PROVIDER_OLLAMA,
+    "cohere": sc.PROVIDER_COHERE,
+    "perplexity": sc.PROVIDER_PERPLEXITY,
+    "ibm": sc.PROVIDER_IBM_WATSONX,
+}
+
+
+class ChatModelMapper:
+    """Maps one family of chat classes to GenAI attributes.
+
+    Subclasses set ``provider_name`` and ``request_fields`` and override the hooks whose generic
+    behaviour is wrong for their provider. ``start_attributes`` must stay cheap: it runs on every
+    call, sampled or not; everything else runs only for recording spans (metrics use
+    ``response_model`` and ``usage_attributes``).
+    """
+
+    #: Chat classes this mapper serves, as ``"<top-level package>.<class name>"``.
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    #: ``gen_ai.provider.name`` (an instance may override it: see ``OpenAICompatibleMapper``).
+    provider_name: str = ""
+    #: Where the class keeps its request parameters.
+    request_fields: ClassVar[RequestFields] = RequestFields()
+    #: ``response_metadata`` keys holding the served model, in order of preference.
+    response_model_keys: ClassVar[tuple[str, ...]] = ("model_name", "model")
+    #: ``response_metadata`` keys holding the finish reason, in order of preference.
+    finish_reason_keys: ClassVar[tuple[str, ...]] = ("finish_reason", "stop_reason")
+    #: ``response_metadata`` key holding the provider's response id, if it exposes one.
+    response_id_key: ClassVar[str | None] = "id"
+
+    # -- request side ---------------------------------------------------------------------------
+
+    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
+        """The mapper for this call's endpoint and the attributes known before the call.
+
+        Runs on every call, sampled or not (samplers and metrics use these attributes), so it
+        stays cheap: field reads and a cached URL parse.
+        """
+        endpoint = self.endpoint(request.model)
+        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        return mapper, mapper.start_attributes(request, endpoint)
+
+    def start_attributes(
+        self, request: ChatRequest, endpoint: tuple[str, int] | None
+    ) -> Attributes:
+        attributes: Attributes = {
+            sc.OPERATION_NAME: sc.OPERATION_CHAT,
+            sc.PROVIDER_NAME: self.provider_name,
+        }
+        request_model = self.request_model(request)
+        if request_model:
+            attributes[sc.REQUEST_MODEL] = request_model
+        if endpoint is not None:
+            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
+        return attributes
+
+    def request_model(self, request: ChatRequest) -> str | None:
+        return extract_request_model(request.model, request.kwargs, self.request_fields)
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        """Sampling parameters (recording spans only)."""
+        return extract_request_params(request.model, request.kwargs, self.request_fields)
+
+    def base_url(self, model: object) -> object:
+        """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown."""
+        return None
+
+    def endpoint(self, model: object) -> tuple[str, int] | None:
+        url = self.base_url(model)
+        if url is None:
+            return None
+        return parse_endpoint(str(url))
+
+    def for_host(self, host: str) -> ChatModelMapper:
+        """The mapper for a server host: OpenAI-compatible clients serve many providers."""
+        return self
+
+    # -- response side --------------------------------------------------------------------------
+
+    def response_attributes(self, response: ChatResponse) -> Attributes:
+        """Everything known after the call (recording spans only)."""
+        attributes: Attributes = {}
+        response_id = self.response_id(response)
+        if response_id:
+            attributes[sc.RESPONSE_ID] = response_id
+        finish_reasons = self.finish_reasons(response)
+        if finish_reasons:
+            attributes[sc.RESPONSE_FINISH_REASONS] = finish_reasons
+        attributes.update(self.usage_attributes(response))
+        attributes.update(self.vendor_attributes(response))
+        return attributes
+
+    def response_model(self, response: ChatResponse) -> str | None:
+        return first_str(response.metadata, self.response_model_keys)
+
+    def response_id(self, response: ChatResponse) -> str | None:
+        if self.response_id_key is None:
+            return None
+        candidate = response.metadata.get(self.response_id_key)
+        if isinstance(candidate, str) and is_provider_id(candidate):
+            return candidate
+        message_id = response.message_id
+        return message_id if message_id is not None and is_provider_id(message_id) else None
+
+    def finish_reasons(self, response: ChatResponse) -> list[str]:
+        reason = first_str(response.metadata, self.finish_reason_keys)
+        return [reason] if reason else []
+
+    def usage_attributes(self, response: ChatResponse) -> Attributes:
+        """Token counts from LangChain's standard ``usage_metadata``; nothing invented."""
+        return usage_attributes(response.usage)
+
+    def vendor_attributes(self, response: ChatResponse) -> Attributes:
+        """Provider-namespaced extras (``openai.*``, ``groq.*`` ...); none by default."""
+        return {}
+
+
+class GenericMapper(ChatModelMapper):
+    """For chat classes no mapper claims: LangSmith ``ls_*`` params and standard metadata."""
+
+    def start_attributes(
+        self, request: ChatRequest, endpoint: tuple[str, int] | None
+    ) -> Attributes:
+        ls_params = request.ls_params
+        attributes: Attributes = {
+            sc.OPERATION_NAME: sc.OPERATION_CHAT,
+            sc.PROVIDER_NAME: provider_from_ls(ls_params.get("ls_provider")),
+        }
+        request_model = self.request_model(request) or ls_params.get("ls_model_name")
+        if isinstance(request_model, str) and request_model:
+            attributes[sc.REQUEST_MODEL] = request_model
+        return attributes
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        attributes = super().request_attributes(request)
+        ls_params = request.ls_params
+        for attribute, key, coerce in (
+            (sc.REQUEST_TEMPERATURE, "ls_temperature", as_float),
+            (sc.REQUEST_MAX_TOKENS, "ls_max_tokens", as_int),
+            (sc.REQUEST_STOP_SEQUENCES, "ls_stop", as_str_list),
+        ):
+            value = coerce(ls_params.get(key))
+            if attribute not in attributes and value is not None:
+                attributes[attribute] = value
+        return attributes
+
+
+def provider_from_ls(ls_provider: object) -> str:
+    """Well-known ``gen_ai.provider.name`` for an ``ls_provider``; unknown ones pass through."""
+    if not isinstance(ls_provider, str) or not ls_provider:
+        return "langchain"
+    return LS_PROVIDER_NAMES.get(ls_provider, ls_provider)
+
+
+def first_str(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string among ``metadata[key]`` for ``keys``."""
+    for key in keys:
+        value = metadata.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def is_provider_id(value: str) -> bool:
+    """True for a non-empty id that is not a LangChain run id."""
+    return bool(value) and not value.startswith(_LANGCHAIN_RUN_ID_PREFIXES)
+
+
+def token_count(value: object) -> int | None:
+    """A reported token count: a non-negative int (never a bool, float or junk)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def detail_count(details: object, *names: str) -> int | None:
+    """Sum of the token details under ``names`` and their service-tier variants (``flex_<name>``).
+
+    None when none of them was reported, so an absent count is never turned into 0.
+    """
+    if not isinstance(details, Mapping):
+        return None
+    total: int | None = None
+    for key, value in details.items():
+        if not isinstance(key, str):
+            continue
+        if any(key == name or key.endswith("_" + name) for name in names):
+            count = token_count(value)
+            if count is not None:
+                total = count if total is None else total + count
+    return total
+
+
+def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
+    """GenAI usage attributes from a LangChain ``usage_metadata`` dict.
+
+    LangChain already folds cached tokens into ``input_tokens`` (Anthropic's raw count excludes
+    them) and reasoning into ``output_tokens``, which is what the spec asks for; nothing is added.
+    Anthropic's TTL split moves cache writes to ``ephemeral_5m/1h_input_tokens``: they are summed.
+    """
+    attributes: Attributes = {}
+    if not usage:
+        return attributes
+    for attribute, key in (
+        (sc.USAGE_INPUT_TOKENS, "input_tokens"),
+        (sc.USAGE_OUTPUT_TOKENS, "output_tokens"),
+    ):
+        count = token_count(usage.get(key))
+        if count is not None:
+            attributes[attribute] = count
+    input_details = usage.get("input_token_details")
+    cache_read = detail_count(input_details, "cache_read")
+    if cache_read is not None:
+        attributes[sc.USAGE_CACHE_READ_INPUT_TOKENS] = cache_read
+    cache_write = detail_count(
+        input_details, "cache_creation", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"
+    )
+    if cache_write is not None:
+        attributes[sc.USAGE_CACHE_WRITE_INPUT_TOKENS] = cache_write
+    reasoning = detail_count(usage.get("output_token_details"), "reasoning")
+    if reasoning is not None:
+        attributes[sc.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
+    return attributes

@@ -1,0 +1,1 @@
+"""Loopback fakes that speak each provider's documented wire format (JSON and streaming)."""
