@@ -55,9 +55,10 @@ _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Instruments ``langchain_core``'s ``BaseChatModel``.
 
-    ``instrument()`` accepts ``tracer_provider`` and ``meter_provider`` (globals otherwise) and
-    the settings of :class:`langchain_otel.config.Settings` as keyword arguments, which win over
-    the environment.
+    ``instrument()`` accepts ``tracer_provider`` and ``meter_provider`` (globals otherwise),
+    ``provider_mappers`` (extra :class:`~langchain_otel.providers.ChatModelMapper` instances, which
+    win over the built-in ones for the classes they name) and the fields of
+    :class:`langchain_otel.config.Settings` as keyword arguments, which win over the environment.
     """
 
     def instrumentation_dependencies(self) -> Collection[str]:
@@ -76,9 +77,8 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
             )
             chat_metrics = ChatMetrics(meter, settings.time_per_chunk_metric)
-        telemetry = ChatTelemetry(
-            tracer=tracer, metrics=chat_metrics, registry=MapperRegistry()
-        )
+        registry = MapperRegistry(kwargs.get("provider_mappers") or ())
+        telemetry = ChatTelemetry(tracer=tracer, metrics=chat_metrics, registry=registry)
         for method, factory in _WRAPPED:
             wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
 

@@ -25,16 +25,19 @@ from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
 _logger = logging.getLogger(__name__)
 
-# Context key holding id() of the model whose call is being traced: an inner call on the same
-# instance (stream -> invoke fallback) is the same provider call and gets no second span.
-ACTIVE_MODEL_KEY = context.create_key("langchain_otel.active_model")
+# Context key holding the invocation being traced: an inner call on the same model instance
+# (stream -> invoke fallback) is the same provider call and gets no second span.
+ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
 _MAX_STATUS_DESCRIPTION = 512
 
 
-def is_active(model: object) -> bool:
-    """True while a traced call on this very model instance runs in the current context."""
-    return context.get_value(ACTIVE_MODEL_KEY) == id(model)
+def active_invocation(model: object) -> ChatInvocation | None:
+    """The traced call on this very model instance running in the current context, if any."""
+    invocation = context.get_value(ACTIVE_INVOCATION_KEY)
+    if isinstance(invocation, ChatInvocation) and invocation.model_id == id(model):
+        return invocation
+    return None
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,9 @@ class ChatTelemetry:
             mapper, attributes = self.registry.mapper_for(type(model)).start(request)
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT
-            span_attributes = {**attributes, sc.REQUEST_STREAM: True} if streaming else attributes
             start_ns = time.time_ns()
             span = self.tracer.start_span(
-                name, kind=SpanKind.CLIENT, attributes=span_attributes, start_time=start_ns
+                name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start_ns
             )
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
@@ -68,10 +70,13 @@ class ChatTelemetry:
                 span.set_attributes(mapper.request_attributes(request))
             except Exception:
                 _logger.debug("langchain-otel: request attributes failed", exc_info=True)
-        call_context = trace.set_span_in_context(
-            span, context.set_value(ACTIVE_MODEL_KEY, id(model))
+        invocation = ChatInvocation(
+            self, mapper, span, recording, id(model), streaming, attributes, start_ns
         )
-        return ChatInvocation(self, mapper, span, recording, call_context, attributes, start_ns)
+        invocation.context = trace.set_span_in_context(
+            span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
+        )
+        return invocation
 
 
 class ChatInvocation:
@@ -85,7 +90,9 @@ class ChatInvocation:
         "_start_ns",
         "_telemetry",
         "context",
+        "model_id",
         "span",
+        "streaming",
     )
 
     def __init__(
@@ -94,7 +101,8 @@ class ChatInvocation:
         mapper: ChatModelMapper,
         span: Span,
         recording: bool,
-        call_context: Context,
+        model_id: int,
+        streaming: bool,
         attributes: Attributes,
         start_ns: int,
     ) -> None:
@@ -102,10 +110,13 @@ class ChatInvocation:
         self._mapper = mapper
         self.span = span
         self._recording = recording
-        self.context = call_context
+        self.model_id = model_id
+        #: False once a stream fell back to a plain (non-streaming) request on the same model.
+        self.streaming = streaming
         self._attributes = attributes  # start attributes; they become the metric attributes
         self._start_ns = start_ns
         self._ended = False
+        self.context: Context = Context()
 
     def finish_message(self, message: object) -> None:
         """End after ``invoke``/``ainvoke`` returned ``message``."""
@@ -185,11 +196,16 @@ class ChatInvocation:
         if isinstance(response_model, str) and response_model:
             metric_attributes[sc.RESPONSE_MODEL] = response_model
             span_attributes[sc.RESPONSE_MODEL] = response_model
+        streaming = self.streaming
         time_to_first_chunk = (
-            (first_chunk_ns - self._start_ns) / 1e9 if first_chunk_ns is not None else None
+            (first_chunk_ns - self._start_ns) / 1e9
+            if streaming and first_chunk_ns is not None
+            else None
         )
         error_type = qualified_name(type(error)) if error is not None else None
         if self._recording:
+            if streaming:
+                span_attributes[sc.REQUEST_STREAM] = True
             if time_to_first_chunk is not None:
                 span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
             if error is not None and error_type is not None:
@@ -206,7 +222,7 @@ class ChatInvocation:
                 _as_token_count(usage.get(sc.USAGE_OUTPUT_TOKENS)),
                 error_type,
             )
-            if first_chunk_ns is not None:
+            if time_to_first_chunk is not None:
                 metrics.record_stream_timing(metric_attributes, time_to_first_chunk, chunk_times_ns)
 
 

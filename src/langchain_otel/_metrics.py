@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from opentelemetry.metrics import Meter
 from opentelemetry.util.types import AttributeValue
@@ -82,5 +83,5 @@ class ChatMetrics:
             self._time_to_first_chunk.record(time_to_first_chunk_s, attributes)
         histogram = self._time_per_chunk
         if histogram is not None:
-            for previous, current in zip(chunk_times_ns, chunk_times_ns[1:]):
+            for previous, current in pairwise(chunk_times_ns):
                 histogram.record((current - previous) / 1e9, attributes)

@@ -52,7 +52,7 @@ def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
         chunk_metadata = getattr(chunk, "response_metadata", None)
         if isinstance(chunk_metadata, Mapping):
             for key, value in chunk_metadata.items():
-                if value is not None and value != "" and value != [] and value != {}:
+                if value is not None and value not in ("", [], {}):
                     metadata[key] = value
         chunk_usage = getattr(chunk, "usage_metadata", None)
         if isinstance(chunk_usage, Mapping):

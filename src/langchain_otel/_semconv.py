@@ -1,7 +1,7 @@
 """GenAI semantic-convention names used by this package, spelled once.
 
-Local constants rather than ``opentelemetry.semconv._incubating``: that module marks every ``gen_ai``
-name as moved and lacks the newest ones (``cache_write``), and it is private API.
+Local constants rather than ``opentelemetry.semconv._incubating``: that module marks every
+``gen_ai`` name as moved, lacks the newest ones (``cache_write``) and is private API.
 """
 
 from __future__ import annotations
@@ -59,10 +59,36 @@ METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk
 METRIC_TIME_PER_OUTPUT_CHUNK: Final = "gen_ai.client.operation.time_per_output_chunk"
 
 DURATION_BUCKETS: Final = (
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
 )
 TOKEN_BUCKETS: Final = (
-    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
 )
 
 # Well-known gen_ai.provider.name values.

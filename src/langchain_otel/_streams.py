@@ -12,20 +12,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 from opentelemetry import context
 
-from langchain_otel._invocation import ChatInvocation, ChatTelemetry, is_active
+from langchain_otel._invocation import ChatInvocation, ChatTelemetry, active_invocation
 from langchain_otel._response import response_from_chunks
 
 _logger = logging.getLogger(__name__)
 
 _NOT_STARTED, _TRACING, _UNTRACED = 0, 1, 2
 
+if TYPE_CHECKING:  # wrapt >= 2 types ObjectProxy as a generic; wrapt 1.x is not subscriptable
+    _ProxyBase = wrapt.ObjectProxy[Any]
+else:
+    _ProxyBase = wrapt.ObjectProxy
 
-class _StreamLifecycle(wrapt.ObjectProxy):  # type: ignore[misc]
+
+class _StreamLifecycle(_ProxyBase):
     """State and span lifecycle shared by the sync and async proxies."""
 
     def __init__(
@@ -49,7 +54,7 @@ class _StreamLifecycle(wrapt.ObjectProxy):  # type: ignore[misc]
         """Called at the first next(): start the span unless this call is already traced."""
         self._self_state = _UNTRACED
         model = self._self_model
-        if is_active(model):
+        if active_invocation(model) is not None:
             return None
         invocation = self._self_telemetry.start(model, self._self_kwargs, streaming=True)
         if invocation is None:

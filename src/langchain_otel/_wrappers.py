@@ -1,8 +1,9 @@
 """wrapt wrappers for ``BaseChatModel.invoke/ainvoke/stream/astream``.
 
 Each factory closes over the ``ChatTelemetry`` built by ``instrument()``. A wrapper passes the call
-straight through when instrumentation is suppressed or when this model's call is already traced
-(``stream`` falling back to ``invoke`` on the same instance is one provider call, one span).
+straight through when instrumentation is suppressed or when this model's call is already traced:
+``stream`` falling back to ``invoke`` on the same instance is one provider call, one span (and
+that span's request was not streaming after all).
 The user's call runs outside every guard: its result and exceptions reach the caller unchanged.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from langchain_otel._invocation import ChatTelemetry, is_active
+from langchain_otel._invocation import ChatTelemetry, active_invocation
 from langchain_otel._streams import TracedAsyncStream, TracedStream
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
@@ -24,7 +25,11 @@ def traced_invoke(telemetry: ChatTelemetry) -> Wrapper:
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        if not is_instrumentation_enabled() or is_active(instance):
+        if not is_instrumentation_enabled():
+            return wrapped(*args, **kwargs)
+        active = active_invocation(instance)
+        if active is not None:  # a stream of this model fell back to a plain request
+            active.streaming = False
             return wrapped(*args, **kwargs)
         invocation = telemetry.start(instance, kwargs, streaming=False)
         if invocation is None:
@@ -47,7 +52,11 @@ def traced_ainvoke(telemetry: ChatTelemetry) -> Wrapper:
     async def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        if not is_instrumentation_enabled() or is_active(instance):
+        if not is_instrumentation_enabled():
+            return await wrapped(*args, **kwargs)
+        active = active_invocation(instance)
+        if active is not None:  # a stream of this model fell back to a plain request
+            active.streaming = False
             return await wrapped(*args, **kwargs)
         invocation = telemetry.start(instance, kwargs, streaming=False)
         if invocation is None:

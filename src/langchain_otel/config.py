@@ -76,12 +76,15 @@ class Settings:
                 CONTENT_MAX_LENGTH_ENV, env.get(CONTENT_MAX_LENGTH_ENV), DEFAULT_CONTENT_MAX_LENGTH
             ),
             provider_spans=_parse_enum(
-                PROVIDER_SPANS_ENV, env.get(PROVIDER_SPANS_ENV), ProviderSpans, ProviderSpans.SUPPRESS
+                PROVIDER_SPANS_ENV,
+                env.get(PROVIDER_SPANS_ENV),
+                ProviderSpans,
+                ProviderSpans.SUPPRESS,
             ),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Apply ``instrument()`` keyword arguments; strings and bools are parsed like env values."""
+        """Apply ``instrument()`` keyword arguments, parsed like the env values."""
         changes: dict[str, Any] = {}
         for name, value in overrides.items():
             if value is None:

@@ -30,9 +30,7 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 # "module:Class" of each built-in mapper, relative to this package. One line per mapper.
-_BUILTIN_MAPPERS = (
-    "openai:OpenAIMapper",
-)
+_BUILTIN_MAPPERS = ("openai:OpenAIMapper",)
 
 
 def class_key(cls: type) -> str:

@@ -31,7 +31,7 @@ _logger = logging.getLogger(__name__)
 
 Attributes = dict[str, AttributeValue]
 
-# LangChain run ids end up in ``AIMessage.id`` when the provider sets none; they are not provider ids.
+# LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
 
 # ``ls_provider`` (LangSmith params) -> gen_ai.provider.name, for chat classes without a mapper.

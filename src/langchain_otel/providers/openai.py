@@ -55,8 +55,6 @@ class OpenAIMapper(ChatModelMapper):
 class OpenAICompatibleMapper(OpenAIMapper):
     """An OpenAI-shaped API served by another provider: no ``openai.*`` attributes."""
 
-    model_classes = ()
-
     def __init__(self, provider_name: str) -> None:
         self.provider_name = provider_name
 

@@ -1,0 +1,87 @@
+"""Shared fixtures: in-memory exporters -> providers -> instrumented LangChain; loopback fakes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from langchain_otel import LangChainInstrumentor
+from tests.fakes import openai as fake_openai
+from tests.fakes.server import FakeServer
+
+# Variables that would change what the code under test does: OTel config, our own switches,
+# provider keys and base URLs, LangSmith tracing.
+_SCRUBBED_PREFIXES = (
+    "OTEL_",
+    "LANGCHAIN_OTEL_",
+    "LANGSMITH_",
+    "LANGCHAIN_",
+    "OPENAI_",
+    "AZURE_OPENAI_",
+    "ANTHROPIC_",
+    "GROQ_",
+    "MISTRAL_",
+    "FIREWORKS_",
+    "TOGETHER_",
+    "XAI_",
+    "DEEPSEEK_",
+    "OLLAMA_",
+    "GOOGLE_",
+    "GEMINI_",
+    "AWS_",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_SCRUBBED_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeServer]:
+    server = FakeServer()
+    fake_openai.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def span_exporter() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture
+def tracer_provider(span_exporter: InMemorySpanExporter) -> TracerProvider:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    return provider
+
+
+@pytest.fixture
+def metric_reader() -> InMemoryMetricReader:
+    return InMemoryMetricReader()
+
+
+@pytest.fixture
+def meter_provider(metric_reader: InMemoryMetricReader) -> MeterProvider:
+    return MeterProvider(metric_readers=[metric_reader])
+
+
+@pytest.fixture
+def instrument(
+    tracer_provider: TracerProvider, meter_provider: MeterProvider
+) -> Iterator[LangChainInstrumentor]:
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    yield instrumentor
+    instrumentor.uninstrument()

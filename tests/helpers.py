@@ -1,0 +1,31 @@
+"""Small readers for exported telemetry, so tests assert on plain dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+
+def chat_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
+    return [s for s in exporter.get_finished_spans() if s.name.split(" ")[0] == "chat"]
+
+
+def only_chat_span(exporter: InMemorySpanExporter) -> ReadableSpan:
+    (span,) = chat_spans(exporter)
+    return span
+
+
+def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
+    """Metric name -> its data points (histogram points), from one collection."""
+    points: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    if data is None:
+        return points
+    for resource_metrics in data.resource_metrics:
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                points.setdefault(metric.name, []).extend(metric.data.data_points)
+    return points

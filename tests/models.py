@@ -1,0 +1,96 @@
+"""An in-process chat model with OpenAI-shaped metadata, for behaviour no real client can script."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+METADATA = {
+    "id": "chatcmpl-scripted-1",
+    "model_name": "scripted-1-2024",
+    "finish_reason": "stop",
+    "system_fingerprint": "fp_scripted",
+}
+USAGE = {"input_tokens": 11, "output_tokens": 7, "total_tokens": 18}
+
+
+class ChatScripted(BaseChatModel):
+    """Answers ``reply`` (whole or in ``chunks`` pieces); can fail, or call hooks mid-call."""
+
+    model_name: str = "scripted-1"
+    temperature: float | None = None
+    reply: str = "scripted answer"
+    chunks: int = 3
+    error: BaseException | None = None
+    fail_after_chunks: int | None = None
+    during_call: Callable[[], Any] | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _check(self) -> None:
+        if self.during_call is not None:
+            self.during_call()
+        if self.error is not None and self.fail_after_chunks is None:
+            raise self.error
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        self._check()
+        message = AIMessage(
+            content=self.reply, response_metadata=dict(METADATA), usage_metadata=dict(USAGE)
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages, stop, **kwargs)
+
+    def _pieces(self) -> Iterator[ChatGenerationChunk]:
+        self._check()
+        size = max(1, len(self.reply) // self.chunks)
+        pieces = [self.reply[i : i + size] for i in range(0, len(self.reply), size)]
+        for index, piece in enumerate(pieces):
+            if self.fail_after_chunks is not None and index == self.fail_after_chunks:
+                assert self.error is not None
+                raise self.error
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        final = AIMessageChunk(
+            content="", response_metadata=dict(METADATA), usage_metadata=dict(USAGE)
+        )
+        yield ChatGenerationChunk(message=final)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        yield from self._pieces()
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for chunk in self._pieces():
+            yield chunk

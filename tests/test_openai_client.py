@@ -1,0 +1,129 @@
+"""The real ChatOpenAI client against the loopback OpenAI fake: exact span attributes."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langchain_openai import ChatOpenAI
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tests.fakes import openai as fake
+from tests.helpers import only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+
+def make_model(server, **kwargs) -> ChatOpenAI:
+    options = {
+        "model": "gpt-4o-mini",
+        "base_url": f"{server.url}/v1",
+        "api_key": "sk-test-key",
+        "max_retries": 0,
+        "stream_usage": True,
+    }
+    return ChatOpenAI(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.seed": 7,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 17,
+        "gen_ai.usage.output_tokens": 164,
+        "gen_ai.usage.cache_read.input_tokens": 5,
+        "gen_ai.usage.reasoning.output_tokens": 3,
+        "openai.response.system_fingerprint": fake.FINGERPRINT,
+        "openai.response.service_tier": "default",
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    else:
+        # The Chat Completions stream carries no id through langchain-openai.
+        attributes["gen_ai.response.id"] = fake.RESPONSE_ID
+    return attributes
+
+
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "seed": 7, "top_p": 0.9}
+
+
+def test_invoke(fake_server, span_exporter):
+    message = make_model(fake_server, **PARAMS).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.content.startswith("The oldest known cuneiform")
+    assert span.name == "chat gpt-4o-mini"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(fake_server, stream=False)
+
+
+async def test_ainvoke(fake_server, span_exporter):
+    await make_model(fake_server, **PARAMS).ainvoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert dict(span.attributes) == expected(fake_server, stream=False)
+
+
+def test_stream(fake_server, span_exporter):
+    chunks = list(make_model(fake_server, **PARAMS).stream("hi", stop=["END"]))
+
+    span = only_chat_span(span_exporter)
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
+    assert attributes == expected(fake_server, stream=True)
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+
+
+async def test_astream(fake_server, span_exporter):
+    chunks = [c async for c in make_model(fake_server, **PARAMS).astream("hi", stop=["END"])]
+
+    span = only_chat_span(span_exporter)
+    attributes = dict(span.attributes)
+    assert isinstance(attributes.pop("gen_ai.response.time_to_first_chunk"), float)
+    assert len(chunks) > 3
+    assert attributes == expected(fake_server, stream=True)
+
+
+def test_rate_limit_error_is_reraised_unchanged(fake_server, span_exporter):
+    model = make_model(fake_server, model="error-429")
+    with pytest.raises(openai.RateLimitError) as raised:
+        model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert span.attributes["error.type"] == error_type
+    assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
+    (event,) = span.events
+    assert event.name == "exception"
+    assert event.attributes["exception.type"] == error_type
+    assert "gen_ai.response.model" in span.attributes  # falls back to the requested model
+    assert span.attributes["gen_ai.response.model"] == "error-429"
+
+
+def test_stream_error_surfaces_on_first_next(fake_server, span_exporter):
+    stream = make_model(fake_server, model="error-500").stream("hi")
+    assert span_exporter.get_finished_spans() == ()  # lazy: nothing sent yet
+    with pytest.raises(openai.InternalServerError) as raised:
+        next(stream)
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == (
+        f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
+    )
+    assert span.attributes["gen_ai.request.stream"] is True
+    assert "gen_ai.response.time_to_first_chunk" not in span.attributes
