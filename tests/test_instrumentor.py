@@ -154,6 +154,10 @@ def _console_spans(output: str) -> list[dict]:
         spans.append(span)
 
 
+# Provider-level GenAI instrumentations installed for other tests would add their own spans.
+OTHER_GENAI = "openai,anthropic"
+
+
 def _run_app(fake_server, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
@@ -166,8 +170,9 @@ def _run_app(fake_server, **env: str) -> subprocess.CompletedProcess[str]:
         OTEL_TRACES_EXPORTER="console",
         OTEL_METRICS_EXPORTER="none",
         OTEL_LOGS_EXPORTER="none",
-        **env,
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=OTHER_GENAI,
     )
+    environment.update(env)
     command = [str(Path(sys.executable).parent / "opentelemetry-instrument"), sys.executable]
     return subprocess.run(
         [*command, str(ROOT / "tests" / "apps" / "chat_app.py")],
@@ -190,10 +195,15 @@ def test_loaded_by_opentelemetry_instrument(fake_server):
     assert chat[0]["attributes"]["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
     assert chat[1]["attributes"]["gen_ai.request.stream"] is True
     assert chat[0]["resource"]["attributes"]["service.name"] == "entry-point-test"
+    # The httpx instrumentation (loaded by the same launcher) nests its spans under ours.
+    http = [s for s in spans if s["name"] == "POST"]
+    assert {s["parent_id"] for s in http} == {s["context"]["span_id"] for s in chat}
 
 
 def test_disabled_by_otel_python_disabled_instrumentations(fake_server):
-    result = _run_app(fake_server, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="langchain_otel")
+    result = _run_app(
+        fake_server, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=f"langchain_otel,{OTHER_GENAI}"
+    )
     names = [s["name"] for s in _console_spans(result.stdout)]
 
-    assert names == ["handle-request"]
+    assert sorted(names) == ["POST", "POST", "handle-request"]
