@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
+
+import httpx
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,3 +141,41 @@ class FakeServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def _to_loopback(request: httpx.Request, port: int) -> None:
+    request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=port)
+
+
+class LoopbackTransport(httpx.HTTPTransport):
+    """Sends every request to the fake, whatever host the client was configured with.
+
+    Lets a test configure a client with a real provider URL (``https://api.together.xyz/v1``), so
+    host-based detection and ``server.address`` see that URL, while the bytes go over loopback.
+    """
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self._port = port
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        _to_loopback(request, self._port)
+        return super().handle_request(request)
+
+
+class AsyncLoopbackTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self._port = port
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        _to_loopback(request, self._port)
+        return await super().handle_async_request(request)
+
+
+def loopback_clients(server: FakeServer) -> tuple[httpx.Client, httpx.AsyncClient]:
+    """(sync, async) httpx clients routed to ``server``: pass as http_client/http_async_client."""
+    return (
+        httpx.Client(transport=LoopbackTransport(server.port)),
+        httpx.AsyncClient(transport=AsyncLoopbackTransport(server.port)),
+    )

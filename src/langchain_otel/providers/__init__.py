@@ -30,7 +30,22 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 # "module:Class" of each built-in mapper, relative to this package. One line per mapper.
-_BUILTIN_MAPPERS = ("openai:OpenAIMapper",)
+_BUILTIN_MAPPERS = (
+    "openai:OpenAIMapper",
+    "azure:AzureOpenAIMapper",
+    "anthropic:AnthropicMapper",
+    "bedrock:BedrockMapper",
+    "bedrock_converse:BedrockConverseMapper",
+    "vertexai:VertexAIMapper",
+    "google_genai:GoogleGenAIMapper",
+    "mistralai:MistralAIMapper",
+    "groq:GroqMapper",
+    "together:TogetherMapper",
+    "fireworks:FireworksMapper",
+    "ollama:OllamaMapper",
+    "xai:XAIMapper",
+    "deepseek:DeepSeekMapper",
+)
 
 
 def class_key(cls: type) -> str:
