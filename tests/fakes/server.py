@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
-
-import httpx
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import httpx
 
 
 @dataclass
