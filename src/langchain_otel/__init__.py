@@ -31,15 +31,16 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
+from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._wrappers import traced_ainvoke, traced_astream, traced_invoke, traced_stream
-from langchain_otel.config import Settings
+from langchain_otel.config import ContentCapture, Settings
 from langchain_otel.package import _instruments
 from langchain_otel.providers import MapperRegistry
 from langchain_otel.version import __version__
 
-__all__ = ["LangChainInstrumentor", "__version__"]
+__all__ = ["ChatContent", "LangChainInstrumentor", "__version__"]
 
 _MODULE = "langchain_core.language_models.chat_models"
 _CLASS = "BaseChatModel"
@@ -52,10 +53,23 @@ _WRAPPED = (
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 
+def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentRecorder | None:
+    """The content recorder, or None with content capture off (the default)."""
+    mode = settings.capture_content
+    if mode is ContentCapture.NO_CONTENT:
+        return None
+    events = None
+    if mode.on_event:
+        events = EventEmitter(kwargs.get("logger_provider"), __version__, _SCHEMA_URL)
+    return ContentRecorder(mode, settings.content_max_length, kwargs.get("content_hook"), events)
+
+
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Instruments ``langchain_core``'s ``BaseChatModel``.
 
-    ``instrument()`` accepts ``tracer_provider`` and ``meter_provider`` (globals otherwise),
+    ``instrument()`` accepts ``tracer_provider``, ``meter_provider`` and ``logger_provider``
+    (globals otherwise), ``content_hook`` (a callable that receives each call's
+    :class:`ChatContent` and returns the copy to record, e.g. redacted),
     ``provider_mappers`` (extra :class:`~langchain_otel.providers.ChatModelMapper` instances, which
     win over the built-in ones for the classes they name) and the fields of
     :class:`langchain_otel.config.Settings` as keyword arguments, which win over the environment.
@@ -78,7 +92,12 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             )
             chat_metrics = ChatMetrics(meter, settings.time_per_chunk_metric)
         registry = MapperRegistry(kwargs.get("provider_mappers") or ())
-        telemetry = ChatTelemetry(tracer=tracer, metrics=chat_metrics, registry=registry)
+        telemetry = ChatTelemetry(
+            tracer=tracer,
+            metrics=chat_metrics,
+            registry=registry,
+            content=_content_recorder(settings, kwargs),
+        )
         for method, factory in _WRAPPED:
             wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
 

@@ -18,6 +18,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from langchain_otel import _semconv as sc
+from langchain_otel._content import ContentRecorder, input_sequence, tool_names
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import ChatResponse, response_from_message
@@ -42,14 +43,19 @@ def active_invocation(model: object) -> ChatInvocation | None:
 
 @dataclass(frozen=True)
 class ChatTelemetry:
-    """Everything one ``instrument()`` call built: the tracer, the metrics and the mappers."""
+    """Everything one ``instrument()`` call built: tracer, metrics, mappers, content recorder."""
 
     tracer: trace.Tracer
     metrics: ChatMetrics | None
     registry: MapperRegistry
+    content: ContentRecorder | None = None
 
     def start(
-        self, model: object, kwargs: Mapping[str, Any], streaming: bool
+        self,
+        model: object,
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        streaming: bool,
     ) -> ChatInvocation | None:
         """Start the span for one call; None (the call then runs untraced) if that fails."""
         try:
@@ -64,18 +70,12 @@ class ChatTelemetry:
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
-        recording = span.is_recording()
-        if recording:
-            try:
-                span.set_attributes(mapper.request_attributes(request))
-            except Exception:
-                _logger.debug("langchain-otel: request attributes failed", exc_info=True)
-        invocation = ChatInvocation(
-            self, mapper, span, recording, id(model), streaming, attributes, start_ns
-        )
+        invocation = ChatInvocation(self, mapper, span, id(model), streaming, attributes, start_ns)
         invocation.context = trace.set_span_in_context(
             span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
         )
+        if invocation.recording or self.content is not None:
+            invocation.start_details(request, args)
         return invocation
 
 
@@ -86,11 +86,13 @@ class ChatInvocation:
         "_attributes",
         "_ended",
         "_mapper",
-        "_recording",
         "_start_ns",
         "_telemetry",
+        "content_input",
         "context",
         "model_id",
+        "recording",
+        "request_attributes",
         "span",
         "streaming",
     )
@@ -100,7 +102,6 @@ class ChatInvocation:
         telemetry: ChatTelemetry,
         mapper: ChatModelMapper,
         span: Span,
-        recording: bool,
         model_id: int,
         streaming: bool,
         attributes: Attributes,
@@ -109,7 +110,7 @@ class ChatInvocation:
         self._telemetry = telemetry
         self._mapper = mapper
         self.span = span
-        self._recording = recording
+        self.recording = span.is_recording()
         self.model_id = model_id
         #: False once a stream fell back to a plain (non-streaming) request on the same model.
         self.streaming = streaming
@@ -117,6 +118,32 @@ class ChatInvocation:
         self._start_ns = start_ns
         self._ended = False
         self.context: Context = Context()
+        self.request_attributes: Attributes = {}
+        #: (messages sent, bound tools) when content capture is on.
+        self.content_input: tuple[list[object], object] | None = None
+
+    @property
+    def captures_content(self) -> bool:
+        return self.content_input is not None
+
+    def start_details(self, request: ChatRequest, args: Sequence[Any]) -> None:
+        """Request attributes (recording spans, content events) and the input content (opt-in)."""
+        try:
+            attributes = self._mapper.request_attributes(request)
+            tools = tool_names(request.kwargs)
+            if tools is not None:
+                attributes[sc.TOOL_DEFINITIONS] = tools
+            self.request_attributes = attributes
+            if self.recording:
+                self.span.set_attributes(attributes)
+        except Exception:
+            _logger.debug("langchain-otel: request attributes failed", exc_info=True)
+        if self._telemetry.content is not None:
+            try:
+                inputs = input_sequence(request.model, args, request.kwargs)
+                self.content_input = (inputs, request.kwargs.get("tools"))
+            except Exception:
+                _logger.debug("langchain-otel: reading the input messages failed", exc_info=True)
 
     def finish_message(self, message: object) -> None:
         """End after ``invoke``/``ainvoke`` returned ``message``."""
@@ -127,31 +154,34 @@ class ChatInvocation:
         except Exception:
             _logger.debug("langchain-otel: could not read the response", exc_info=True)
             response = None
-        self.finish(response)
+        self.finish(response, message)
 
     def finish(
         self,
         response: ChatResponse | None,
+        output: object = None,
         first_chunk_ns: int | None = None,
         chunk_times_ns: Sequence[int] = (),
     ) -> None:
         """End a call that completed (or a stream the consumer stopped early)."""
-        self._end(response, None, first_chunk_ns, chunk_times_ns)
+        self._end(response, None, output, first_chunk_ns, chunk_times_ns)
 
     def fail(
         self,
         error: BaseException,
         response: ChatResponse | None = None,
+        output: object = None,
         first_chunk_ns: int | None = None,
         chunk_times_ns: Sequence[int] = (),
     ) -> None:
-        """End a call that raised ``error``; ``response`` is what a stream delivered before."""
-        self._end(response, error, first_chunk_ns, chunk_times_ns)
+        """End a call that raised ``error``; ``response``/``output``: what a stream delivered."""
+        self._end(response, error, output, first_chunk_ns, chunk_times_ns)
 
     def _end(
         self,
         response: ChatResponse | None,
         error: BaseException | None,
+        output: object,
         first_chunk_ns: int | None,
         chunk_times_ns: Sequence[int],
     ) -> None:
@@ -159,10 +189,16 @@ class ChatInvocation:
             return
         self._ended = True
         end_ns = time.time_ns()
+        span_attributes: Attributes = {}
         try:
-            self._record(response, error, end_ns, first_chunk_ns, chunk_times_ns)
+            span_attributes = self._record(response, error, end_ns, first_chunk_ns, chunk_times_ns)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
+        if self.content_input is not None:
+            try:
+                self._record_content(span_attributes, output)
+            except Exception:
+                _logger.debug("langchain-otel: recording content failed", exc_info=True)
         try:
             self.span.end(end_time=end_ns)
         except Exception:
@@ -175,22 +211,21 @@ class ChatInvocation:
         end_ns: int,
         first_chunk_ns: int | None,
         chunk_times_ns: Sequence[int],
-    ) -> None:
+    ) -> Attributes:
+        """Response attributes on the span and the metric points; returns the span attributes."""
         mapper = self._mapper
         metric_attributes = self._attributes
         span = self.span
+        details = self.recording or self.content_input is not None
+        span_attributes: Attributes = {}
         usage: Attributes = {}
         response_model: object = None
         if response is not None:
             response_model = mapper.response_model(response)
-            if self._recording:
-                span_attributes = mapper.response_attributes(response)
-                usage = span_attributes
+            if details:
+                span_attributes = usage = mapper.response_attributes(response)
             else:
-                span_attributes = {}
                 usage = mapper.usage_attributes(response)
-        else:
-            span_attributes = {}
         if not response_model:
             response_model = metric_attributes.get(sc.REQUEST_MODEL)
         if isinstance(response_model, str) and response_model:
@@ -203,13 +238,14 @@ class ChatInvocation:
             else None
         )
         error_type = qualified_name(type(error)) if error is not None else None
-        if self._recording:
-            if streaming:
-                span_attributes[sc.REQUEST_STREAM] = True
-            if time_to_first_chunk is not None:
-                span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
-            if error is not None and error_type is not None:
-                span_attributes[sc.ERROR_TYPE] = error_type
+        if streaming:
+            span_attributes[sc.REQUEST_STREAM] = True
+        if time_to_first_chunk is not None:
+            span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
+        if error_type is not None:
+            span_attributes[sc.ERROR_TYPE] = error_type
+        if self.recording:
+            if error is not None:
                 span.set_status(Status(StatusCode.ERROR, _describe(error)))
                 span.record_exception(error)
             span.set_attributes(span_attributes)
@@ -224,6 +260,28 @@ class ChatInvocation:
             )
             if time_to_first_chunk is not None:
                 metrics.record_stream_timing(metric_attributes, time_to_first_chunk, chunk_times_ns)
+        return span_attributes
+
+    def _record_content(self, response_attributes: Attributes, output: object) -> None:
+        recorder = self._telemetry.content
+        if recorder is None or self.content_input is None:
+            return
+        inputs, tools = self.content_input
+        finish_reasons = response_attributes.get(sc.RESPONSE_FINISH_REASONS)
+        content = recorder.build(
+            inputs,
+            output,
+            finish_reasons if isinstance(finish_reasons, list) else [],
+            tools,
+            self._mapper.separate_system_instructions,
+        )
+        if content is None:
+            return
+        if recorder.mode.on_span and self.recording:
+            recorder.record_on_span(self.span, content)
+        if recorder.mode.on_event:
+            attributes = {**self._attributes, **self.request_attributes, **response_attributes}
+            recorder.emit_event(self.span, attributes, content)
 
 
 def qualified_name(cls: type) -> str:

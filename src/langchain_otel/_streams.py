@@ -9,9 +9,11 @@ that carry metadata; the response view is built once, at the end.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import wrapt
@@ -38,16 +40,19 @@ class _StreamLifecycle(_ProxyBase):
         wrapped: object,
         telemetry: ChatTelemetry,
         model: object,
+        args: Sequence[Any],
         kwargs: Mapping[str, Any],
     ) -> None:
         super().__init__(wrapped)
         self._self_telemetry = telemetry
         self._self_model = model
+        self._self_args = args
         self._self_kwargs = kwargs
         self._self_state = _NOT_STARTED
         self._self_invocation: ChatInvocation | None = None
         self._self_first_chunk_ns: int | None = None
         self._self_metadata_chunks: list[object] = []
+        self._self_all_chunks: list[object] | None = None  # only when content is captured
         self._self_chunk_times: list[int] | None = None
 
     def _self_begin(self) -> ChatInvocation | None:
@@ -56,11 +61,15 @@ class _StreamLifecycle(_ProxyBase):
         model = self._self_model
         if active_invocation(model) is not None:
             return None
-        invocation = self._self_telemetry.start(model, self._self_kwargs, streaming=True)
+        invocation = self._self_telemetry.start(
+            model, self._self_args, self._self_kwargs, streaming=True
+        )
         if invocation is None:
             return None
         self._self_state = _TRACING
         self._self_invocation = invocation
+        if invocation.captures_content:
+            self._self_all_chunks = []
         metrics = self._self_telemetry.metrics
         if metrics is not None and metrics.records_chunk_times:
             self._self_chunk_times = []
@@ -75,6 +84,9 @@ class _StreamLifecycle(_ProxyBase):
             chunk_times = self._self_chunk_times
             if chunk_times is not None:
                 chunk_times.append(time.time_ns())
+            all_chunks = self._self_all_chunks
+            if all_chunks is not None:
+                all_chunks.append(chunk)
         except Exception:
             _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
 
@@ -90,11 +102,18 @@ class _StreamLifecycle(_ProxyBase):
             _logger.debug("langchain-otel: could not aggregate the stream", exc_info=True)
             response = None
         self._self_metadata_chunks = []
+        output = None
+        if self._self_all_chunks:
+            try:
+                output = functools.reduce(operator.add, self._self_all_chunks)
+            except Exception:
+                _logger.debug("langchain-otel: could not merge the stream", exc_info=True)
+        self._self_all_chunks = None
         chunk_times = self._self_chunk_times or ()
         if error is None:
-            invocation.finish(response, self._self_first_chunk_ns, chunk_times)
+            invocation.finish(response, output, self._self_first_chunk_ns, chunk_times)
         else:
-            invocation.fail(error, response, self._self_first_chunk_ns, chunk_times)
+            invocation.fail(error, response, output, self._self_first_chunk_ns, chunk_times)
 
     def __del__(self) -> None:
         # The consumer dropped the stream without exhausting or closing it: an early stop.

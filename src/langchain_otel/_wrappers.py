@@ -31,7 +31,7 @@ def traced_invoke(telemetry: ChatTelemetry) -> Wrapper:
         if active is not None:  # a stream of this model fell back to a plain request
             active.streaming = False
             return wrapped(*args, **kwargs)
-        invocation = telemetry.start(instance, kwargs, streaming=False)
+        invocation = telemetry.start(instance, args, kwargs, streaming=False)
         if invocation is None:
             return wrapped(*args, **kwargs)
         token = context.attach(invocation.context)
@@ -58,7 +58,7 @@ def traced_ainvoke(telemetry: ChatTelemetry) -> Wrapper:
         if active is not None:  # a stream of this model fell back to a plain request
             active.streaming = False
             return await wrapped(*args, **kwargs)
-        invocation = telemetry.start(instance, kwargs, streaming=False)
+        invocation = telemetry.start(instance, args, kwargs, streaming=False)
         if invocation is None:
             return await wrapped(*args, **kwargs)
         token = context.attach(invocation.context)
@@ -82,7 +82,7 @@ def traced_stream(telemetry: ChatTelemetry) -> Wrapper:
         stream = wrapped(*args, **kwargs)  # a generator: nothing runs until the first next()
         if not is_instrumentation_enabled():
             return stream
-        return TracedStream(stream, telemetry, instance, kwargs)
+        return TracedStream(stream, telemetry, instance, args, kwargs)
 
     return wrapper
 
@@ -94,6 +94,6 @@ def traced_astream(telemetry: ChatTelemetry) -> Wrapper:
         stream = wrapped(*args, **kwargs)
         if not is_instrumentation_enabled():
             return stream
-        return TracedAsyncStream(stream, telemetry, instance, kwargs)
+        return TracedAsyncStream(stream, telemetry, instance, args, kwargs)
 
     return wrapper

@@ -81,6 +81,9 @@ class ChatModelMapper:
     finish_reason_keys: ClassVar[tuple[str, ...]] = ("finish_reason", "stop_reason")
     #: ``response_metadata`` key holding the provider's response id, if it exposes one.
     response_id_key: ClassVar[str | None] = "id"
+    #: True when the API takes system instructions apart from the messages (Anthropic, Gemini):
+    #: captured content then reports them as ``gen_ai.system_instructions``.
+    separate_system_instructions: ClassVar[bool] = False
 
     # -- request side ---------------------------------------------------------------------------
 
