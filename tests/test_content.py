@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
@@ -14,6 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
 
 from langchain_otel import ChatContent, LangChainInstrumentor
+from langchain_otel.providers.openai import OpenAIMapper
+
 try:
     from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
 except ImportError:  # SDK < 1.39
@@ -28,7 +31,10 @@ from tests.fakes._script import ANSWER
 from tests.helpers import metric_points, only_chat_span
 from tests.test_openai_client import make_model
 
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEh"
+    "QGAhKmMIQAAAABJRU5ErkJggg=="
+)
 SECRETS = ("SYS-MARK", "PROMPT-MARK", "TOOL-RESULT-MARK", "SECOND-TURN-MARK", ANSWER[:20], PNG[:16])
 
 
@@ -291,8 +297,6 @@ def test_event_content(mode, stream, capture, fake_server, span_exporter, log_ex
 def test_system_instructions_when_the_api_takes_them_apart(
     monkeypatch, capture, fake_server, span_exporter
 ):
-    from langchain_otel.providers.openai import OpenAIMapper
-
     monkeypatch.setattr(OpenAIMapper, "separate_system_instructions", True)
     capture("SPAN_ONLY")
     make_model(fake_server).invoke([("system", "Be brief. SYS-MARK"), ("human", "Hi")])
@@ -370,7 +374,7 @@ def test_failing_hook_records_no_content_and_the_call_works(capture, fake_server
 
 def test_failed_call_records_input_only(capture, fake_server, span_exporter):
     capture("SPAN_ONLY")
-    with pytest.raises(Exception):
+    with pytest.raises(openai.InternalServerError):
         make_model(fake_server, model="error-500").invoke("Tell me PROMPT-MARK")
 
     attributes = only_chat_span(span_exporter).attributes
