@@ -21,13 +21,15 @@ class ChatResponse:
 
     ``metadata`` is ``AIMessage.response_metadata`` (streams: merged, last non-empty value wins),
     ``usage`` is ``AIMessage.usage_metadata`` (streams: summed), ``message_id`` the message id
-    (LangChain run ids included: mappers must tell them apart), ``streaming`` the call style.
+    (LangChain run ids included: mappers must tell them apart), ``streaming`` the call style,
+    ``tool_calls`` whether the answer calls tools (for APIs with no finish reason of their own).
     """
 
     metadata: Mapping[str, Any]
     usage: Mapping[str, Any] | None
     message_id: str | None
     streaming: bool
+    tool_calls: bool = False
 
 
 def response_from_message(message: object) -> ChatResponse:
@@ -40,15 +42,20 @@ def response_from_message(message: object) -> ChatResponse:
         usage=usage if isinstance(usage, Mapping) else None,
         message_id=message_id if isinstance(message_id, str) else None,
         streaming=False,
+        tool_calls=bool(
+            getattr(message, "tool_calls", None) or getattr(message, "invalid_tool_calls", None)
+        ),
     )
 
 
 def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
-    """View of a stream, from the chunks that carried metadata or usage (in arrival order)."""
+    """View of a stream, from the chunks that carried metadata, usage or tool calls (in order)."""
     metadata: dict[str, Any] = {}
     usage: dict[str, Any] | None = None
     message_id: str | None = None
+    tool_calls = False
     for chunk in chunks:
+        tool_calls = tool_calls or bool(getattr(chunk, "tool_call_chunks", None))
         chunk_metadata = getattr(chunk, "response_metadata", None)
         if isinstance(chunk_metadata, Mapping):
             for key, value in chunk_metadata.items():
@@ -60,7 +67,13 @@ def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
         chunk_id = getattr(chunk, "id", None)
         if isinstance(chunk_id, str) and chunk_id:
             message_id = chunk_id
-    return ChatResponse(metadata=metadata, usage=usage, message_id=message_id, streaming=True)
+    return ChatResponse(
+        metadata=metadata,
+        usage=usage,
+        message_id=message_id,
+        streaming=True,
+        tool_calls=tool_calls,
+    )
 
 
 def _add_usage(total: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:

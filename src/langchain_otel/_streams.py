@@ -4,7 +4,7 @@ The span starts at the first ``next()`` (when LangChain sends the request), is c
 the real generator runs (never across a ``yield``: the consumer's code between chunks is not ours),
 and ends exactly once: on exhaustion, on an error, or, without error status, when the consumer
 closes the stream or drops it. Per chunk the proxy only notes the first-chunk time and keeps chunks
-that carry metadata; the response view is built once, at the end.
+that carry metadata, usage or tool calls; the response view is built once, at the end.
 """
 
 from __future__ import annotations
@@ -79,7 +79,11 @@ class _StreamLifecycle(_ProxyBase):
         try:
             if self._self_first_chunk_ns is None:
                 self._self_first_chunk_ns = time.time_ns()
-            if getattr(chunk, "response_metadata", None) or getattr(chunk, "usage_metadata", None):
+            if (
+                getattr(chunk, "response_metadata", None)
+                or getattr(chunk, "usage_metadata", None)
+                or getattr(chunk, "tool_call_chunks", None)
+            ):
                 self._self_metadata_chunks.append(chunk)
             chunk_times = self._self_chunk_times
             if chunk_times is not None:
