@@ -34,8 +34,9 @@ from wrapt import wrap_function_wrapper
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
 from langchain_otel._wrappers import traced_ainvoke, traced_astream, traced_invoke, traced_stream
-from langchain_otel.config import ContentCapture, Settings
+from langchain_otel.config import ContentCapture, ProviderSpans, Settings
 from langchain_otel.package import _instruments
 from langchain_otel.providers import MapperRegistry
 from langchain_otel.version import __version__
@@ -96,8 +97,11 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             tracer=tracer,
             metrics=chat_metrics,
             registry=registry,
+            layers=ProviderLayers(settings.provider_spans),
             content=_content_recorder(settings, kwargs),
         )
+        if settings.provider_spans is ProviderSpans.SUPPRESS:
+            log_native_provider_tracing()
         for method, factory in _WRAPPED:
             wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
 

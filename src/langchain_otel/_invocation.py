@@ -20,6 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ContentRecorder, input_sequence, tool_names
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._provider_layers import ProviderLayers, published_attributes
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import ChatResponse, response_from_message
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
@@ -48,6 +49,7 @@ class ChatTelemetry:
     tracer: trace.Tracer
     metrics: ChatMetrics | None
     registry: MapperRegistry
+    layers: ProviderLayers
     content: ContentRecorder | None = None
 
     def start(
@@ -71,9 +73,17 @@ class ChatTelemetry:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
         invocation = ChatInvocation(self, mapper, span, id(model), streaming, attributes, start_ns)
-        invocation.context = trace.set_span_in_context(
-            span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
-        )
+        try:
+            invocation.context, invocation.layer_data = self.layers.enter(
+                trace.set_span_in_context(
+                    span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
+                )
+            )
+        except Exception:
+            _logger.debug("langchain-otel: provider-layer policy failed", exc_info=True)
+            invocation.context = trace.set_span_in_context(
+                span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
+            )
         if invocation.recording or self.content is not None:
             invocation.start_details(request, args)
         return invocation
@@ -90,6 +100,7 @@ class ChatInvocation:
         "_telemetry",
         "content_input",
         "context",
+        "layer_data",
         "model_id",
         "recording",
         "request_attributes",
@@ -121,6 +132,8 @@ class ChatInvocation:
         self.request_attributes: Attributes = {}
         #: (messages sent, bound tools) when content capture is on.
         self.content_input: tuple[list[object], object] | None = None
+        #: What a stood-down provider-layer instrumentation published (util-genai InferenceData).
+        self.layer_data: object = None
 
     @property
     def captures_content(self) -> bool:
@@ -213,54 +226,60 @@ class ChatInvocation:
         chunk_times_ns: Sequence[int],
     ) -> Attributes:
         """Response attributes on the span and the metric points; returns the span attributes."""
-        mapper = self._mapper
-        metric_attributes = self._attributes
-        span = self.span
-        details = self.recording or self.content_input is not None
-        span_attributes: Attributes = {}
-        usage: Attributes = {}
-        response_model: object = None
-        if response is not None:
-            response_model = mapper.response_model(response)
-            if details:
-                span_attributes = usage = mapper.response_attributes(response)
-            else:
-                usage = mapper.usage_attributes(response)
-        if not response_model:
-            response_model = metric_attributes.get(sc.REQUEST_MODEL)
-        if isinstance(response_model, str) and response_model:
-            metric_attributes[sc.RESPONSE_MODEL] = response_model
-            span_attributes[sc.RESPONSE_MODEL] = response_model
-        streaming = self.streaming
+        span_attributes = self._response_attributes(response)
         time_to_first_chunk = (
             (first_chunk_ns - self._start_ns) / 1e9
-            if streaming and first_chunk_ns is not None
+            if self.streaming and first_chunk_ns is not None
             else None
         )
         error_type = qualified_name(type(error)) if error is not None else None
-        if streaming:
+        if self.streaming:
             span_attributes[sc.REQUEST_STREAM] = True
         if time_to_first_chunk is not None:
             span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
-        if error_type is not None:
+        if error is not None and error_type is not None:
             span_attributes[sc.ERROR_TYPE] = error_type
+            if self.recording:
+                self.span.set_status(Status(StatusCode.ERROR, _describe(error)))
+                self.span.record_exception(error)
         if self.recording:
-            if error is not None:
-                span.set_status(Status(StatusCode.ERROR, _describe(error)))
-                span.record_exception(error)
-            span.set_attributes(span_attributes)
+            self.span.set_attributes(span_attributes)
         metrics = self._telemetry.metrics
-        if metrics is not None:
-            metrics.record(
-                metric_attributes,
-                (end_ns - self._start_ns) / 1e9,
-                _as_token_count(usage.get(sc.USAGE_INPUT_TOKENS)),
-                _as_token_count(usage.get(sc.USAGE_OUTPUT_TOKENS)),
-                error_type,
-            )
-            if time_to_first_chunk is not None:
-                metrics.record_stream_timing(metric_attributes, time_to_first_chunk, chunk_times_ns)
+        if metrics is None or self._telemetry.layers.counted_elsewhere(self._mapper.client_library):
+            return span_attributes
+        metric_attributes = self._attributes
+        metrics.record(
+            metric_attributes,
+            (end_ns - self._start_ns) / 1e9,
+            _as_token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
+            _as_token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
+            error_type,
+        )
+        if time_to_first_chunk is not None:
+            metrics.record_stream_timing(metric_attributes, time_to_first_chunk, chunk_times_ns)
         return span_attributes
+
+    def _response_attributes(self, response: ChatResponse | None) -> Attributes:
+        """What the answer says: everything for recording spans, else only what metrics need.
+
+        The response model (else the requested one) also goes into the metric attributes.
+        """
+        mapper = self._mapper
+        attributes: Attributes = {}
+        response_model: str | None = None
+        if response is not None:
+            response_model = mapper.response_model(response)
+            if self.recording or self.content_input is not None:
+                attributes = mapper.response_attributes(response)
+            else:
+                attributes = mapper.usage_attributes(response)
+        if self.layer_data is not None:
+            attributes.update(published_attributes(self.layer_data, attributes))
+        model = response_model or attributes.get(sc.RESPONSE_MODEL)
+        model = model or self._attributes.get(sc.REQUEST_MODEL)
+        if isinstance(model, str) and model:
+            attributes[sc.RESPONSE_MODEL] = self._attributes[sc.RESPONSE_MODEL] = model
+        return attributes
 
     def _record_content(self, response_attributes: Attributes, output: object) -> None:
         recorder = self._telemetry.content

@@ -84,6 +84,9 @@ class ChatModelMapper:
     #: True when the API takes system instructions apart from the messages (Anthropic, Gemini):
     #: captured content then reports them as ``gen_ai.system_instructions``.
     separate_system_instructions: ClassVar[bool] = False
+    #: The provider SDK the class calls ("openai", "anthropic", "botocore"): a GenAI
+    #: instrumentation of that SDK may emit an inference span of its own under ours.
+    client_library: ClassVar[str | None] = None
 
     # -- request side ---------------------------------------------------------------------------
 
@@ -221,6 +224,33 @@ def first_str(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
 def is_provider_id(value: str) -> bool:
     """True for a non-empty id that is not a LangChain run id."""
     return bool(value) and not value.startswith(_LANGCHAIN_RUN_ID_PREFIXES)
+
+
+def client_base_url(client: object) -> str | None:
+    """Base URL of an already-built client, or None: never builds one.
+
+    Reads ``base_url`` on ``client`` (an httpx client, an SDK client) or on the client it wraps in
+    ``_client`` (an SDK resource such as ``Groq().chat.completions``, ``ollama.Client``). Only a
+    non-empty ``str`` or ``httpx.URL`` counts, so mocks and half-built clients give None.
+    """
+    for candidate in (client, getattr(client, "_client", None)):
+        url = getattr(candidate, "base_url", None)
+        text = url if isinstance(url, str) else str(url) if type(url).__name__ == "URL" else ""
+        if text:
+            return text
+    return None
+
+
+def call_kwargs_over_model_kwargs(request: ChatRequest) -> Mapping[str, Any]:
+    """The call kwargs over the model's ``model_kwargs``, as the clients that keep one merge them.
+
+    Constructor arguments a class has no field for (``ChatGroq(top_p=...)``) land in
+    ``model_kwargs`` and are sent with every request; call kwargs override them.
+    """
+    extra = getattr(request.model, "model_kwargs", None)
+    if isinstance(extra, Mapping) and extra:
+        return {**extra, **request.kwargs}
+    return request.kwargs
 
 
 def token_count(value: object) -> int | None:
