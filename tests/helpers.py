@@ -29,3 +29,22 @@ def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
             for metric in scope_metrics.metrics:
                 points.setdefault(metric.name, []).extend(metric.data.data_points)
     return points
+
+
+def inference_spans(exporter):
+    return [s for s in exporter.get_finished_spans() if "gen_ai.operation.name" in s.attributes]
+
+
+def http_spans(exporter):
+    return [s for s in exporter.get_finished_spans() if s.name == "POST"]
+
+
+def duration_points_by_scope(reader) -> dict[str, int]:
+    data = reader.get_metrics_data()
+    counts: dict[str, int] = {}
+    for rm in data.resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                if metric.name == "gen_ai.client.operation.duration":
+                    counts[sm.scope.name] = sum(p.count for p in metric.data.data_points)
+    return counts

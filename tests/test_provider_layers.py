@@ -12,7 +12,12 @@ from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
 
 from langchain_otel import LangChainInstrumentor
 from tests.fakes import openai as fake
-from tests.helpers import metric_points
+from tests.helpers import (
+    duration_points_by_scope,
+    http_spans,
+    inference_spans,
+    metric_points,
+)
 from tests.test_openai_client import make_model
 
 
@@ -33,25 +38,6 @@ def layered(tracer_provider, meter_provider):
     yield start
     for instrumentor in reversed(started):
         instrumentor.uninstrument()
-
-
-def inference_spans(exporter):
-    return [s for s in exporter.get_finished_spans() if "gen_ai.operation.name" in s.attributes]
-
-
-def http_spans(exporter):
-    return [s for s in exporter.get_finished_spans() if s.name == "POST"]
-
-
-def duration_points_by_scope(reader) -> dict[str, int]:
-    data = reader.get_metrics_data()
-    counts: dict[str, int] = {}
-    for rm in data.resource_metrics:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                if metric.name == "gen_ai.client.operation.duration":
-                    counts[sm.scope.name] = sum(p.count for p in metric.data.data_points)
-    return counts
 
 
 @pytest.mark.parametrize("stream", [False, True])
