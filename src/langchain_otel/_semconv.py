@@ -47,6 +47,11 @@ OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = "openai.response.system_fingerprint"
 OPENAI_API_TYPE: Final = "openai.api.type"
 
+# Google vendor attributes (no semconv exists; named after the provider, as semconv vendors are).
+GCP_VERTEX_AI_SAFETY_BLOCKED: Final = "gcp.vertex_ai.response.safety.blocked"
+GCP_VERTEX_AI_SAFETY_BLOCKED_CATEGORIES: Final = "gcp.vertex_ai.response.safety.blocked_categories"
+GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES: Final = "gcp.gemini.response.safety.blocked_categories"
+
 # Values.
 OPERATION_CHAT: Final = "chat"
 TOKEN_TYPE_INPUT: Final = "input"

@@ -1,0 +1,114 @@
+"""Gemini through ``ChatGoogleGenerativeAI`` (langchain-google-genai, on the google-genai SDK).
+
+One class serves two backends: the Gemini Developer API (``gcp.gemini``) and, when the instance
+runs on Vertex AI (its resolved ``_use_vertexai``: ``vertexai=True``, ``GOOGLE_GENAI_USE_VERTEXAI``,
+``credentials`` or ``project``), Vertex AI (``gcp.vertex_ai``, with ``gcp.vertex_ai.*`` extras).
+
+What langchain-google-genai 4.4 exposes, and so what we report:
+
+- ``response_metadata["model_name"]`` is the response's ``modelVersion`` (the served model; in
+  streams on the last chunk only). ``responseId`` is dropped: no response id.
+- ``finish_reason`` is the enum name; the stream view and :func:`gemini_finish_reasons` keep one
+  real value (never ``STOPSTOP``, never ``FINISH_REASON_UNSPECIFIED``).
+- ``usage_metadata.output_tokens`` already includes thoughts (``reasoning``) and ``input_tokens``
+  the tool-use prompt, as the spec wants: the generic mapping adds nothing. Streams carry
+  per-chunk deltas of the cumulative counts, which sum to the totals.
+- ``server.address`` is the SDK client's resolved ``base_url`` (set when the model is built, so
+  reading it creates nothing), else the ``base_url`` field, else the backend's default host.
+- ``gen_ai.request.model`` drops the ``models/`` resource prefix, as the served name does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from langchain_otel import _semconv as sc
+from langchain_otel._request import ChatRequest, RequestFields, as_str_list
+from langchain_otel._response import ChatResponse
+from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel.providers.vertexai import (
+    blocked_categories,
+    gemini_choice_count,
+    gemini_finish_reasons,
+    vertex_host,
+)
+
+GEMINI_API_HOST = "generativelanguage.googleapis.com"
+
+GENAI_FIELDS = RequestFields(
+    model=("model",),
+    max_tokens=("max_output_tokens",),
+    # The ``stop_sequences`` and ``candidate_count`` call kwargs have no model attribute of that
+    # name: see ``GoogleGenAIMapper.request_attributes``.
+    stop_sequences=("stop",),
+    choice_count=(),
+)
+
+
+class GoogleGenAIMapper(ChatModelMapper):
+    """``ChatGoogleGenerativeAI`` on the Gemini Developer API."""
+
+    model_classes = ("langchain_google_genai.ChatGoogleGenerativeAI",)
+    provider_name = sc.PROVIDER_GCP_GEMINI
+    request_fields = GENAI_FIELDS
+    response_model_keys = ("model_name",)
+    finish_reason_keys = ("finish_reason",)
+    blocked_categories_attribute = sc.GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES
+
+    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
+        if getattr(request.model, "_use_vertexai", None) is True:
+            return _VERTEX_BACKEND.start_on_backend(request)
+        return self.start_on_backend(request)
+
+    def start_on_backend(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
+        return self, self.start_attributes(request, self.endpoint(request.model))
+
+    def request_model(self, request: ChatRequest) -> str | None:
+        model = super().request_model(request)
+        if model is None:
+            return None
+        return model.removeprefix("models/") or None
+
+    def base_url(self, model: object) -> object:
+        client = getattr(model, "client", None)  # a plain field the model fills when built
+        options = getattr(getattr(client, "_api_client", None), "_http_options", None)
+        resolved = getattr(options, "base_url", None)
+        if isinstance(resolved, str) and resolved:
+            return resolved
+        configured = getattr(model, "base_url", None)
+        if isinstance(configured, Mapping):  # the deprecated client_options form
+            configured = configured.get("api_endpoint")
+        if isinstance(configured, str) and configured:
+            return configured
+        if getattr(model, "_use_vertexai", None) is True:
+            return vertex_host(getattr(model, "location", None) or "global")
+        return GEMINI_API_HOST
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        attributes = super().request_attributes(request)
+        # The client's precedence: the ``stop`` argument, the ``stop_sequences`` kwarg, the field.
+        if request.kwargs.get("stop") is None:
+            stop = as_str_list(request.kwargs.get("stop_sequences"))
+            if stop is not None:
+                attributes[sc.REQUEST_STOP_SEQUENCES] = stop
+        choice_count = gemini_choice_count(request)
+        if choice_count is not None:
+            attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
+        return attributes
+
+    def finish_reasons(self, response: ChatResponse) -> list[str]:
+        return gemini_finish_reasons(response.metadata)
+
+    def vendor_attributes(self, response: ChatResponse) -> Attributes:
+        categories = blocked_categories(response.metadata)
+        return {self.blocked_categories_attribute: categories} if categories else {}
+
+
+class GoogleGenAIVertexMapper(GoogleGenAIMapper):
+    """``ChatGoogleGenerativeAI`` on the Vertex AI backend."""
+
+    provider_name = sc.PROVIDER_GCP_VERTEX_AI
+    blocked_categories_attribute = sc.GCP_VERTEX_AI_SAFETY_BLOCKED_CATEGORIES
+
+
+_VERTEX_BACKEND = GoogleGenAIVertexMapper()
