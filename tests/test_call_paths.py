@@ -71,6 +71,7 @@ def test_chain_stream(fake_server, span_exporter):
     span = only_chat_span(span_exporter)
     assert len(chunks) > 1
     assert span.attributes["gen_ai.request.stream"] is True
+    assert "langchain_otel.stream.chunk_count" not in span.attributes  # complete streams
 
 
 def test_bind_tools_and_bound_kwargs(fake_server, span_exporter):
@@ -162,16 +163,19 @@ def test_early_break_ends_span_without_error(fake_server, span_exporter):
     span = only_chat_span(span_exporter)  # ended when the generator was dropped
     assert span.status.status_code is StatusCode.UNSET
     assert span.attributes["gen_ai.request.stream"] is True
+    assert span.attributes["langchain_otel.stream.chunk_count"] == 1
 
 
 def test_close_ends_span_without_error(span_exporter):
     stream = ChatScripted(chunks=5).stream("hi")
+    next(stream)
     next(stream)
     stream.close()
 
     span = only_chat_span(span_exporter)
     assert span.status.status_code is StatusCode.UNSET
     assert "error.type" not in span.attributes
+    assert span.attributes["langchain_otel.stream.chunk_count"] == 2
 
 
 def test_abandoned_stream_ends_when_collected(span_exporter):

@@ -173,30 +173,27 @@ class ChatInvocation:
         self,
         response: ChatResponse | None,
         output: object = None,
-        first_chunk_ns: int | None = None,
-        chunk_times_ns: Sequence[int] = (),
+        stream: StreamSummary | None = None,
     ) -> None:
         """End a call that completed (or a stream the consumer stopped early)."""
-        self._end(response, None, output, first_chunk_ns, chunk_times_ns)
+        self._end(response, None, output, stream)
 
     def fail(
         self,
         error: BaseException,
         response: ChatResponse | None = None,
         output: object = None,
-        first_chunk_ns: int | None = None,
-        chunk_times_ns: Sequence[int] = (),
+        stream: StreamSummary | None = None,
     ) -> None:
         """End a call that raised ``error``; ``response``/``output``: what a stream delivered."""
-        self._end(response, error, output, first_chunk_ns, chunk_times_ns)
+        self._end(response, error, output, stream)
 
     def _end(
         self,
         response: ChatResponse | None,
         error: BaseException | None,
         output: object,
-        first_chunk_ns: int | None,
-        chunk_times_ns: Sequence[int],
+        stream: StreamSummary | None,
     ) -> None:
         if self._ended:
             return
@@ -204,7 +201,7 @@ class ChatInvocation:
         end_ns = time.time_ns()
         span_attributes: Attributes = {}
         try:
-            span_attributes = self._record(response, error, end_ns, first_chunk_ns, chunk_times_ns)
+            span_attributes = self._record(response, error, end_ns, stream or _NO_STREAM)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
         if self.content_input is not None:
@@ -222,11 +219,11 @@ class ChatInvocation:
         response: ChatResponse | None,
         error: BaseException | None,
         end_ns: int,
-        first_chunk_ns: int | None,
-        chunk_times_ns: Sequence[int],
+        stream: StreamSummary,
     ) -> Attributes:
         """Response attributes on the span and the metric points; returns the span attributes."""
         span_attributes = self._response_attributes(response)
+        first_chunk_ns = stream.first_chunk_ns
         time_to_first_chunk = (
             (first_chunk_ns - self._start_ns) / 1e9
             if self.streaming and first_chunk_ns is not None
@@ -235,6 +232,8 @@ class ChatInvocation:
         error_type = qualified_name(type(error)) if error is not None else None
         if self.streaming:
             span_attributes[sc.REQUEST_STREAM] = True
+            if not stream.completed:
+                span_attributes[sc.STREAM_CHUNK_COUNT] = stream.chunk_count
         if time_to_first_chunk is not None:
             span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
         if error is not None and error_type is not None:
@@ -256,7 +255,9 @@ class ChatInvocation:
             error_type,
         )
         if time_to_first_chunk is not None:
-            metrics.record_stream_timing(metric_attributes, time_to_first_chunk, chunk_times_ns)
+            metrics.record_stream_timing(
+                metric_attributes, time_to_first_chunk, stream.chunk_times_ns
+            )
         return span_attributes
 
     def _response_attributes(self, response: ChatResponse | None) -> Attributes:
@@ -301,6 +302,19 @@ class ChatInvocation:
         if recorder.mode.on_event:
             attributes = {**self._attributes, **self.request_attributes, **response_attributes}
             recorder.emit_event(self.span, attributes, content)
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """What a stream proxy saw: first-chunk time, chunk times (opt-in metric), count, completion."""
+
+    first_chunk_ns: int | None = None
+    chunk_times_ns: Sequence[int] = ()
+    chunk_count: int = 0
+    completed: bool = True
+
+
+_NO_STREAM = StreamSummary()
 
 
 def qualified_name(cls: type) -> str:

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 import wrapt
 from opentelemetry import context
 
-from langchain_otel._invocation import ChatInvocation, ChatTelemetry, active_invocation
+from langchain_otel._invocation import (
+    ChatInvocation,
+    ChatTelemetry,
+    StreamSummary,
+    active_invocation,
+)
 from langchain_otel._response import response_from_chunks
 
 _logger = logging.getLogger(__name__)
@@ -51,6 +56,7 @@ class _StreamLifecycle(_ProxyBase):
         self._self_state = _NOT_STARTED
         self._self_invocation: ChatInvocation | None = None
         self._self_first_chunk_ns: int | None = None
+        self._self_chunk_count = 0
         self._self_metadata_chunks: list[object] = []
         self._self_all_chunks: list[object] | None = None  # only when content is captured
         self._self_chunk_times: list[int] | None = None
@@ -77,6 +83,7 @@ class _StreamLifecycle(_ProxyBase):
 
     def _self_on_chunk(self, chunk: object) -> None:
         try:
+            self._self_chunk_count += 1
             if self._self_first_chunk_ns is None:
                 self._self_first_chunk_ns = time.time_ns()
             if (
@@ -94,7 +101,7 @@ class _StreamLifecycle(_ProxyBase):
         except Exception:
             _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
 
-    def _self_end(self, error: BaseException | None) -> None:
+    def _self_end(self, error: BaseException | None, completed: bool = False) -> None:
         """Finish (error None) or fail the span with what the stream delivered; once."""
         invocation = self._self_invocation
         if invocation is None:
@@ -113,11 +120,16 @@ class _StreamLifecycle(_ProxyBase):
             except Exception:
                 _logger.debug("langchain-otel: could not merge the stream", exc_info=True)
         self._self_all_chunks = None
-        chunk_times = self._self_chunk_times or ()
+        summary = StreamSummary(
+            self._self_first_chunk_ns,
+            self._self_chunk_times or (),
+            self._self_chunk_count,
+            completed,
+        )
         if error is None:
-            invocation.finish(response, output, self._self_first_chunk_ns, chunk_times)
+            invocation.finish(response, output, summary)
         else:
-            invocation.fail(error, response, output, self._self_first_chunk_ns, chunk_times)
+            invocation.fail(error, response, output, summary)
 
     def __del__(self) -> None:
         # The consumer dropped the stream without exhausting or closing it: an early stop.
@@ -142,7 +154,7 @@ class TracedStream(_StreamLifecycle):
         try:
             chunk = next(self.__wrapped__)
         except StopIteration:
-            self._self_end(None)
+            self._self_end(None, completed=True)
             raise
         except BaseException as error:
             self._self_end(error)
@@ -177,7 +189,7 @@ class TracedAsyncStream(_StreamLifecycle):
         try:
             chunk = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            self._self_end(None)
+            self._self_end(None, completed=True)
             raise
         except BaseException as error:
             self._self_end(error)
