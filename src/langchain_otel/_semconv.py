@@ -41,11 +41,28 @@ SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
 ERROR_TYPE: Final = "error.type"
 
+# Ours: chunks a stream delivered before it failed or the consumer stopped (partial streams only).
+STREAM_CHUNK_COUNT: Final = "langchain_otel.stream.chunk_count"
+
 # OpenAI vendor attributes (semantic-conventions-genai docs/gen-ai/openai.md).
 OPENAI_REQUEST_SERVICE_TIER: Final = "openai.request.service_tier"
 OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = "openai.response.system_fingerprint"
 OPENAI_API_TYPE: Final = "openai.api.type"
+
+# Groq vendor attributes (ours; no semconv yet): Groq's server-side timings from the response's
+# ``usage``, in seconds (double). Span only (unbounded values: never metric attributes), and only
+# for non-streaming calls: langchain-groq drops them from streamed usage.
+GROQ_USAGE_QUEUE_TIME: Final = "groq.usage.queue_time"
+GROQ_USAGE_PROMPT_TIME: Final = "groq.usage.prompt_time"
+GROQ_USAGE_COMPLETION_TIME: Final = "groq.usage.completion_time"
+GROQ_USAGE_TOTAL_TIME: Final = "groq.usage.total_time"
+
+# Fireworks vendor attribute (ours): the service tier the server reports it used.
+FIREWORKS_RESPONSE_SERVICE_TIER: Final = "fireworks.response.service_tier"
+
+# AWS Bedrock vendor attributes (semantic-conventions-genai docs/gen-ai/aws-bedrock.md).
+AWS_BEDROCK_GUARDRAIL_ID: Final = "aws.bedrock.guardrail.id"
 
 # Google vendor attributes (no semconv exists; named after the provider, as semconv vendors are).
 GCP_VERTEX_AI_SAFETY_BLOCKED: Final = "gcp.vertex_ai.response.safety.blocked"
