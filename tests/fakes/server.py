@@ -8,6 +8,7 @@ stream). The server keeps connections alive as the real SDKs expect and records 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,14 @@ def sse(events: Iterable[Any], event_names: bool = False, done: bool = True) -> 
         yield b"data: [DONE]\n\n"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that time out or cancel drop connections on purpose: not worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class FakeServer:
     """Routes ``(method, path prefix)`` to handlers; the longest matching prefix wins."""
 
@@ -109,7 +118,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
