@@ -44,6 +44,7 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.reasoning.output_tokens": 3,
         "openai.response.system_fingerprint": fake.FINGERPRINT,
         "openai.response.service_tier": "default",
+        "openai.api.type": "chat_completions",
     }
     if stream:
         attributes["gen_ai.request.stream"] = True
@@ -127,3 +128,37 @@ def test_stream_error_surfaces_on_first_next(fake_server, span_exporter):
     )
     assert span.attributes["gen_ai.request.stream"] is True
     assert "gen_ai.response.time_to_first_chunk" not in span.attributes
+
+
+@pytest.mark.parametrize("tier", [None, "auto", "default"])
+def test_request_service_tier_only_when_set_and_not_auto(fake_server, span_exporter, tier):
+    make_model(fake_server, service_tier=tier).invoke("hi")
+
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    if tier == "default":
+        assert attributes["openai.request.service_tier"] == "default"
+    else:
+        assert "openai.request.service_tier" not in attributes
+    assert attributes["openai.response.service_tier"] == "default"
+    assert attributes["openai.response.system_fingerprint"] == fake.FINGERPRINT
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+@pytest.mark.parametrize("tier", ["priority", "flex"])
+def test_priority_and_flex_usage_keys_are_summed(fake_server, span_exporter, tier, style):
+    # On these tiers langchain-openai renames the details (priority_cache_read, flex_reasoning)
+    # and adds a tier count (priority: input minus cache reads): only the renamed ones count.
+    model = make_model(fake_server)
+    if style == "invoke":
+        message = model.invoke("hi", service_tier=tier)
+        assert message.usage_metadata["input_token_details"][f"{tier}_cache_read"] == 5
+    else:
+        list(model.stream("hi", service_tier=tier))
+
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    assert attributes["openai.request.service_tier"] == tier
+    assert attributes["openai.response.service_tier"] == tier
+    assert attributes["gen_ai.usage.input_tokens"] == 17
+    assert attributes["gen_ai.usage.output_tokens"] == 164
+    assert attributes["gen_ai.usage.cache_read.input_tokens"] == 5
+    assert attributes["gen_ai.usage.reasoning.output_tokens"] == 3

@@ -1,0 +1,45 @@
+"""Azure OpenAI (``AzureChatOpenAI``): OpenAI's models served by Azure.
+
+- ``gen_ai.provider.name`` is ``azure.ai.openai``, so no ``openai.*`` attributes: semconv defines
+  those for the provider ``openai`` and asks for vendor attributes consistent with the provider
+  name (Azure's ``prompt_filter_results``/``content_filter_results`` have no semconv attribute).
+- ``gen_ai.request.model`` is the model name when the user configured one (``model=...``, or a
+  per-call ``model``), else the deployment: the deployment is what Azure routes on, but the model
+  name is what a request names across providers. Without either it is the default model name
+  LangChain sends in the body.
+- ``server.address`` comes from ``azure_endpoint`` (else the legacy ``base_url``, else the client).
+- ``gen_ai.response.model`` is the served model as LangChain reports it (with the user's
+  ``model_version`` suffix on invoke). Content-filter stops: LangChain raises ``ValueError`` on
+  invoke before any answer is returned (error span, no finish reason to read); a stream ends
+  normally with finish reason ``content_filter``.
+"""
+
+from __future__ import annotations
+
+from langchain_otel import _semconv as sc
+from langchain_otel._request import ChatRequest
+from langchain_otel.providers.openai import OpenAICompatibleMapper
+
+
+class AzureOpenAIMapper(OpenAICompatibleMapper):
+    model_classes = ("langchain_openai.AzureChatOpenAI",)
+    provider_name = sc.PROVIDER_AZURE_OPENAI
+
+    def base_url(self, model: object) -> object:
+        return getattr(model, "azure_endpoint", None) or super().base_url(model)
+
+    def request_model(self, request: ChatRequest) -> str | None:
+        for key in self.request_fields.model:
+            override = request.kwargs.get(key)
+            if isinstance(override, str) and override:
+                return override
+        model = request.model
+        configured = getattr(model, "model_fields_set", ())
+        if "model_name" in configured:
+            name = getattr(model, "model_name", None)
+            if isinstance(name, str) and name:
+                return name
+        deployment = getattr(model, "deployment_name", None)
+        if isinstance(deployment, str) and deployment:
+            return deployment
+        return super().request_model(request)

@@ -1,0 +1,218 @@
+"""AzureChatOpenAI against the loopback Azure OpenAI fake (deployments route): exact attributes."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langchain_openai import AzureChatOpenAI
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tests.fakes import openai as fake
+from tests.fakes.server import FakeServer, loopback_clients
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+DEPLOYMENT = "prod-gpt4o"
+SERVED = "gpt-4o-2024-11-20"
+AZURE_ID = "chatcmpl-AZ3x9QmN2pL7vR4sT8wY1bC6dE0f"
+AZURE_FINGERPRINT = "fp_b705f0c291"
+# Azure serves the deployment's model whatever the body says, reports no service tier, and
+# annotates prompts and choices with content-filter results.
+AZURE = fake.Flavor(
+    response_id=AZURE_ID,
+    served_model=lambda model: SERVED,
+    extras={"system_fingerprint": AZURE_FINGERPRINT},
+    service_tier=False,
+    content_filters=True,
+)
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install_azure(server, AZURE)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> AzureChatOpenAI:
+    options = {
+        "azure_endpoint": server.url,
+        "azure_deployment": DEPLOYMENT,
+        "api_version": "2024-10-21",
+        "model": "gpt-4o",
+        "api_key": "azure-test-key",
+        "max_retries": 0,
+        **PARAMS,
+    }
+    return AzureChatOpenAI(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "azure.ai.openai",
+        "gen_ai.request.model": "gpt-4o",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": SERVED,
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 17,
+        "gen_ai.usage.output_tokens": 164,
+        "gen_ai.usage.cache_read.input_tokens": 5,
+        "gen_ai.usage.reasoning.output_tokens": 3,
+        # No openai.* attributes: semconv defines them for the provider "openai" only.
+    }
+    if stream:
+        # stream_usage is on by default for Azure; the stream carries no completion id.
+        attributes["gen_ai.request.stream"] = True
+    else:
+        attributes["gen_ai.response.id"] = AZURE_ID
+    return attributes
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["prompt_filter_results"]
+    assert server.requests[-1].path == f"/openai/deployments/{DEPLOYMENT}/chat/completions"
+    assert span.name == "chat gpt-4o"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", stop=["END"]))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+def test_request_model_is_the_deployment_without_a_model_name(server, span_exporter):
+    model = AzureChatOpenAI(
+        azure_endpoint=server.url,
+        azure_deployment=DEPLOYMENT,
+        api_version="2024-10-21",
+        api_key="azure-test-key",
+        max_retries=0,
+    )
+    model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.name == f"chat {DEPLOYMENT}"
+    assert span.attributes["gen_ai.request.model"] == DEPLOYMENT
+    assert span.attributes["gen_ai.response.model"] == SERVED
+
+
+def test_per_call_model_wins(server, span_exporter):
+    make_model(server).invoke("hi", model="gpt-4o-mini")
+
+    assert only_chat_span(span_exporter).attributes["gen_ai.request.model"] == "gpt-4o-mini"
+
+
+def test_server_address_is_the_azure_endpoint_host(server, span_exporter):
+    http_client, http_async_client = loopback_clients(server)
+    model = make_model(
+        server,
+        azure_endpoint="https://contoso-eastus.openai.azure.com/",
+        http_client=http_client,
+        http_async_client=http_async_client,
+    )
+    model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.attributes["server.address"] == "contoso-eastus.openai.azure.com"
+    assert span.attributes["server.port"] == 443
+    assert span.attributes["gen_ai.provider.name"] == "azure.ai.openai"
+
+
+def test_content_filter_on_invoke_is_an_error_span(server, span_exporter):
+    # langchain-openai raises on an Azure content_filter finish before returning any message.
+    with pytest.raises(ValueError, match="content filter") as raised:
+        make_model(server).invoke(fake.CONTENT_FILTER_PROMPT)
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert span.attributes["error.type"] == "ValueError"
+    # The answer never reaches LangChain's caller, so its finish reason is not available.
+    assert "gen_ai.response.finish_reasons" not in span.attributes
+    assert "gen_ai.response.id" not in span.attributes
+
+
+@pytest.mark.parametrize("style", ["stream", "astream"])
+async def test_content_filter_on_a_stream_is_the_finish_reason(server, span_exporter, style):
+    model = make_model(server)
+    if style == "stream":
+        chunks = list(model.stream(fake.CONTENT_FILTER_PROMPT))
+    else:
+        chunks = [c async for c in model.astream(fake.CONTENT_FILTER_PROMPT)]
+
+    span = only_chat_span(span_exporter)
+    assert "".join(str(c.content) for c in chunks) == ""
+    # A stream does not raise: the span ends normally and reports the filter.
+    assert span.status.status_code is StatusCode.UNSET
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("content_filter",)
+
+
+def test_rate_limit_error(server, span_exporter):
+    with pytest.raises(openai.RateLimitError):
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == (
+        "langchain_openai.chat_models.base.OpenAIRateLimitError"
+    )
+    assert span.attributes["gen_ai.provider.name"] == "azure.ai.openai"
+    assert span.attributes["gen_ai.request.model"] == "error-429"
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
+    model = make_model(server)
+    if style == "invoke":
+        model.invoke("hi")
+    else:
+        list(model.stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    assert {p.attributes["gen_ai.token.type"]: p.sum for p in points} == {
+        "input": span.attributes["gen_ai.usage.input_tokens"],
+        "output": span.attributes["gen_ai.usage.output_tokens"],
+    }
+    for point in points:
+        assert point.attributes["gen_ai.provider.name"] == "azure.ai.openai"
+        assert point.attributes["gen_ai.request.model"] == "gpt-4o"
+        assert point.attributes["gen_ai.response.model"] == SERVED

@@ -1,0 +1,184 @@
+"""ChatDeepSeek against the loopback fake speaking DeepSeek's OpenAI-compatible API."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langchain_deepseek import ChatDeepSeek
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers import ChatResponse
+from langchain_otel.providers.deepseek import DeepSeekMapper
+from tests.fakes import openai as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+DEEPSEEK_ID = "930c60df-bf64-41c9-a88e-3ec75f81e00e"
+DEEPSEEK_FINGERPRINT = "fp_8802369eaa_prod0623_fp8_kvcache"
+# DeepSeek reports cache hits at the top level of usage, as a part of prompt_tokens.
+DEEPSEEK_USAGE = {
+    "prompt_tokens": 17,
+    "completion_tokens": 164,
+    "total_tokens": 181,
+    "prompt_cache_hit_tokens": 12,
+    "prompt_cache_miss_tokens": 5,
+}
+DEEPSEEK = fake.Flavor(
+    response_id=DEEPSEEK_ID,
+    served_model=lambda model: model,
+    extras={"system_fingerprint": DEEPSEEK_FINGERPRINT},
+    service_tier=False,
+    usage=DEEPSEEK_USAGE,
+)
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server, flavor=DEEPSEEK)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatDeepSeek:
+    options = {
+        "model": "deepseek-chat",
+        "base_url": f"{server.url}/v1",
+        "api_key": "sk-deepseek-test",
+        "max_retries": 0,
+        **PARAMS,
+    }
+    return ChatDeepSeek(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool, usage: bool = True) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "deepseek",
+        "gen_ai.request.model": "deepseek-chat",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": "deepseek-chat",
+        "gen_ai.response.finish_reasons": ("stop",),
+    }
+    if usage:
+        attributes.update(
+            {
+                "gen_ai.usage.input_tokens": 17,
+                "gen_ai.usage.output_tokens": 164,
+                "gen_ai.usage.cache_read.input_tokens": 12,  # prompt_cache_hit_tokens
+            }
+        )
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    else:
+        attributes["gen_ai.response.id"] = DEEPSEEK_ID
+    return attributes
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["model_provider"] == "deepseek"
+    assert span.name == "chat deepseek-chat"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+@pytest.mark.parametrize("stream_usage", [True, False])
+def test_stream(server, span_exporter, metric_reader, stream_usage):
+    chunks = list(make_model(server, stream_usage=stream_usage).stream("hi", stop=["END"]))
+
+    span = only_chat_span(span_exporter)
+    assert len(chunks) > 3
+    # Usage reaches a stream only with stream_usage=True (langchain-deepseek never enables it).
+    assert stream_attributes(span) == expected(server, stream=True, usage=stream_usage)
+    token_points = metric_points(metric_reader).get("gen_ai.client.token.usage", [])
+    assert len(token_points) == (2 if stream_usage else 0)
+
+
+@pytest.mark.parametrize("stream_usage", [True, False])
+async def test_astream(server, span_exporter, stream_usage):
+    model = make_model(server, stream_usage=stream_usage)
+    chunks = [c async for c in model.astream("hi", stop=["END"])]
+
+    assert len(chunks) > 3
+    attributes = stream_attributes(only_chat_span(span_exporter))
+    assert attributes == expected(server, stream=True, usage=stream_usage)
+
+
+def test_endpoint_is_api_base_by_default():
+    model = ChatDeepSeek(model="deepseek-chat", api_key="sk-deepseek-test")
+
+    assert DeepSeekMapper().endpoint(model) == ("api.deepseek.com", 443)
+
+
+def test_raw_cache_hits_when_langchain_did_not_fold_them():
+    response = ChatResponse(
+        metadata={"token_usage": {"prompt_tokens": 17, "prompt_cache_hit_tokens": 12}},
+        usage={"input_tokens": 17, "output_tokens": 164, "total_tokens": 181},
+        message_id=None,
+        streaming=False,
+    )
+
+    assert DeepSeekMapper().usage_attributes(response) == {
+        "gen_ai.usage.input_tokens": 17,
+        "gen_ai.usage.output_tokens": 164,
+        "gen_ai.usage.cache_read.input_tokens": 12,
+    }
+
+
+def test_rate_limit_error(server, span_exporter):
+    with pytest.raises(openai.RateLimitError):
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == (
+        "langchain_openai.chat_models.base.OpenAIRateLimitError"
+    )
+    assert span.attributes["gen_ai.provider.name"] == "deepseek"
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
+    model = make_model(server, stream_usage=True)
+    if style == "invoke":
+        model.invoke("hi")
+    else:
+        list(model.stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
+    assert sums == {
+        "input": span.attributes["gen_ai.usage.input_tokens"],
+        "output": span.attributes["gen_ai.usage.output_tokens"],
+    }
+    assert sums == {"input": 17, "output": 164}
+    for point in points:
+        assert point.attributes["gen_ai.provider.name"] == "deepseek"

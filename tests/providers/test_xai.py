@@ -1,0 +1,177 @@
+"""ChatXAI against the loopback fake speaking xAI's OpenAI-compatible API: exact attributes."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langchain_xai import ChatXAI
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.xai import XAIMapper
+from tests.fakes import openai as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+XAI_ID = "3f9c1a52-7d4e-4b8a-9c61-0e2d5b7a8f14"
+XAI_FINGERPRINT = "fp_3a40ccc3a3"
+# xAI counts reasoning outside completion_tokens: 9 + 7 + 2 = 18.
+XAI_USAGE = {
+    "prompt_tokens": 9,
+    "completion_tokens": 7,
+    "total_tokens": 18,
+    "prompt_tokens_details": {
+        "text_tokens": 9,
+        "audio_tokens": 0,
+        "image_tokens": 0,
+        "cached_tokens": 6,
+    },
+    "completion_tokens_details": {
+        "reasoning_tokens": 2,
+        "audio_tokens": 0,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    },
+    "num_sources_used": 0,
+}
+XAI = fake.Flavor(
+    response_id=XAI_ID,
+    served_model=lambda model: f"{model}-0709",
+    extras={"system_fingerprint": XAI_FINGERPRINT},
+    service_tier=False,
+    usage=XAI_USAGE,
+)
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server, flavor=XAI)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatXAI:
+    options = {
+        "model": "grok-4",
+        "base_url": f"{server.url}/v1",
+        "api_key": "xai-test-key",
+        "max_retries": 0,
+        **PARAMS,
+    }
+    return ChatXAI(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "x_ai",
+        "gen_ai.request.model": "grok-4",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.response.model": "grok-4-0709",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 9,
+        # completion 7 + reasoning 2, counted once (langchain-xai adds it; we add nothing).
+        "gen_ai.usage.output_tokens": 9,
+        "gen_ai.usage.cache_read.input_tokens": 6,
+        "gen_ai.usage.reasoning.output_tokens": 2,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True  # stream_usage is on by default
+    else:
+        attributes["gen_ai.response.id"] = XAI_ID
+    return attributes
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert message.usage_metadata["output_tokens"] == 9
+    assert span.name == "chat grok-4"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi")
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi"))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi")]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+def test_endpoint_is_xai_api_base_by_default():
+    model = ChatXAI(model="grok-4", api_key="xai-test-key")
+
+    assert XAIMapper().endpoint(model) == ("api.x.ai", 443)
+
+
+def test_responses_api(server, span_exporter):
+    make_model(server, use_responses_api=True).invoke("hi")
+
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    assert attributes["gen_ai.provider.name"] == "x_ai"
+    assert attributes["gen_ai.response.id"] == fake.RESPONSES_ID
+    assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert not [key for key in attributes if key.startswith("openai.")]
+
+
+def test_rate_limit_error(server, span_exporter):
+    with pytest.raises(openai.RateLimitError):
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == (
+        "langchain_openai.chat_models.base.OpenAIRateLimitError"
+    )
+    assert span.attributes["gen_ai.provider.name"] == "x_ai"
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
+    model = make_model(server)
+    if style == "invoke":
+        model.invoke("hi")
+    else:
+        list(model.stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
+    assert sums == {
+        "input": span.attributes["gen_ai.usage.input_tokens"],
+        "output": span.attributes["gen_ai.usage.output_tokens"],
+    }
+    assert sums == {"input": 9, "output": 9}
+    for point in points:
+        assert point.attributes["gen_ai.provider.name"] == "x_ai"
