@@ -32,6 +32,9 @@ _logger = logging.getLogger(__name__)
 ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
 _MAX_STATUS_DESCRIPTION = 512
+# Longest string a mapper may put in an attribute: ids, models and reasons are short; anything
+# longer is a provider (or mapper) bug, and must not bloat every span.
+_MAX_VALUE_LENGTH = 1024
 
 
 def active_invocation(model: object) -> ChatInvocation | None:
@@ -142,7 +145,7 @@ class ChatInvocation:
     def start_details(self, request: ChatRequest, args: Sequence[Any]) -> None:
         """Request attributes (recording spans, content events) and the input content (opt-in)."""
         try:
-            attributes = self._mapper.request_attributes(request)
+            attributes = bounded(self._mapper.request_attributes(request))
             tools = tool_names(request.kwargs)
             if tools is not None:
                 attributes[sc.TOOL_DEFINITIONS] = tools
@@ -240,7 +243,9 @@ class ChatInvocation:
             span_attributes[sc.ERROR_TYPE] = error_type
             if self.recording:
                 self.span.set_status(Status(StatusCode.ERROR, _describe(error)))
-                self.span.record_exception(error)
+                self.span.record_exception(
+                    error, attributes={"exception.message": _describe(error)}
+                )
         if self.recording:
             self.span.set_attributes(span_attributes)
         metrics = self._telemetry.metrics
@@ -279,7 +284,10 @@ class ChatInvocation:
         model = response_model or attributes.get(sc.RESPONSE_MODEL)
         model = model or self._attributes.get(sc.REQUEST_MODEL)
         if isinstance(model, str) and model:
-            attributes[sc.RESPONSE_MODEL] = self._attributes[sc.RESPONSE_MODEL] = model
+            attributes[sc.RESPONSE_MODEL] = model
+        bounded(attributes)
+        if sc.RESPONSE_MODEL in attributes:
+            self._attributes[sc.RESPONSE_MODEL] = attributes[sc.RESPONSE_MODEL]
         return attributes
 
     def _record_content(self, response_attributes: Attributes, output: object) -> None:
@@ -321,6 +329,21 @@ def qualified_name(cls: type) -> str:
     """``error.type``: the exception's fully qualified class name (builtins unqualified)."""
     module = cls.__module__
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def bounded(attributes: Attributes) -> Attributes:
+    """``attributes`` with every string (and string in a list) cut to a sane length."""
+    for key, value in attributes.items():
+        if isinstance(value, str):
+            if len(value) > _MAX_VALUE_LENGTH:
+                attributes[key] = value[:_MAX_VALUE_LENGTH]
+        elif isinstance(value, (list, tuple)) and any(
+            isinstance(item, str) and len(item) > _MAX_VALUE_LENGTH for item in value
+        ):
+            attributes[key] = [
+                item[:_MAX_VALUE_LENGTH] if isinstance(item, str) else item for item in value
+            ]
+    return attributes
 
 
 def _describe(error: BaseException) -> str:

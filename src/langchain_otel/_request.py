@@ -60,13 +60,18 @@ class RequestFields:
 
 
 def lookup(model: object, kwargs: Mapping[str, Any], names: tuple[str, ...]) -> object:
-    """First non-None value under ``names``: call kwargs first, then the model's fields."""
+    """First non-None value under ``names``: call kwargs first, then the model's fields.
+
+    Fields are read from the instance ``__dict__`` (where pydantic keeps them): ``getattr`` of
+    a name a pydantic model lacks costs ~5 µs, a dict miss ~0.07 µs.
+    """
     for name in names:
         value = kwargs.get(name)
         if value is not None:
             return value
+    fields = getattr(model, "__dict__", None)
     for name in names:
-        value = getattr(model, name, None)
+        value = fields.get(name) if fields is not None else getattr(model, name, None)
         if value is not None:
             return value
     return None

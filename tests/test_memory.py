@@ -1,0 +1,147 @@
+"""No per-call state left behind, and no span lost by the export thread under a burst.
+
+``SOAK_CALLS`` sets the soak length (``.ci/run`` runs 100k; the default keeps ``make test``
+quick).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import tracemalloc
+import weakref
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+
+from langchain_otel import LangChainInstrumentor
+from tests.models import ChatScripted
+
+SOAK_CALLS = int(os.environ.get("SOAK_CALLS", "10000"))
+
+
+class CountingExporter(SpanExporter):
+    """Keeps no span: counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def export(self, spans) -> SpanExportResult:
+        with self._lock:
+            self.count += len(spans)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+@pytest.fixture
+def instrumented_counting():
+    exporter = CountingExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, meter_provider=MeterProvider([reader]))
+    yield exporter
+    instrumentor.uninstrument()
+
+
+def one_round(model: ChatScripted, index: int) -> None:
+    kind = index % 3
+    if kind == 0:
+        model.invoke("hi")
+    elif kind == 1:
+        list(model.stream("hi"))
+    else:
+        stream = model.stream("hi")  # abandoned after one chunk
+        next(stream)
+        del stream
+
+
+def test_no_references_kept_to_models_or_messages(instrumented_counting):
+    models, messages = [], []
+    for _ in range(300):
+        model = ChatScripted()
+        message = model.invoke("hi")
+        models.append(weakref.ref(model))
+        messages.append(weakref.ref(message))
+        stream = model.stream("hi")
+        chunk = next(stream)
+        messages.append(weakref.ref(chunk))
+        del model, message, stream, chunk
+    gc.collect()
+
+    assert [ref for ref in models if ref() is not None] == []
+    assert [ref for ref in messages if ref() is not None] == []
+    assert instrumented_counting.count == 600
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def warm_up(model: ChatScripted) -> None:
+    """Caches, metric streams and interned strings settle in the first calls."""
+    for index in range(2000):
+        one_round(model, index)
+    gc.collect()
+
+
+def test_no_allocation_survives_a_call(instrumented_counting):
+    model = ChatScripted(chunks=4)
+    warm_up(model)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(3000):
+            one_round(model, index)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+    growth = after - before
+    assert growth < 16 * 1024, f"{growth} bytes kept after 3000 calls"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_rss_is_flat_over_the_soak(instrumented_counting):
+    model = ChatScripted(chunks=4)
+    warm_up(model)
+    before = rss_bytes()
+    for index in range(SOAK_CALLS):
+        one_round(model, index)
+    gc.collect()
+    growth = rss_bytes() - before
+
+    assert instrumented_counting.count == 2000 + SOAK_CALLS
+    assert growth < 4 * 1024 * 1024, f"RSS grew {growth} bytes over {SOAK_CALLS} calls"
+
+
+def test_burst_loses_no_span_with_a_batch_processor(meter_provider):
+    exporter = CountingExporter()
+    provider = TracerProvider()
+    processor = BatchSpanProcessor(exporter, max_queue_size=32768, max_export_batch_size=512)
+    provider.add_span_processor(processor)
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, meter_provider=meter_provider)
+    try:
+        model = ChatScripted()
+        for _ in range(20000):
+            model.invoke("hi")
+    finally:
+        instrumentor.uninstrument()
+    assert processor.force_flush(30_000)
+    assert exporter.count == 20000
