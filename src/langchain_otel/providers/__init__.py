@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterable
+from importlib.metadata import entry_points
 
 from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 _logger = logging.getLogger(__name__)
+
+#: Entry-point group through which other packages register mappers for their chat classes.
+PLUGIN_GROUP = "langchain_otel.providers"
 
 # "module:Class" of each built-in mapper, relative to this package. One line per mapper.
 _BUILTIN_MAPPERS = (
@@ -56,14 +60,13 @@ def class_key(cls: type) -> str:
 class MapperRegistry:
     """Chat class -> mapper, resolved once per class and cached.
 
-    ``mappers`` (user-registered) take precedence over built-in ones for the same class.
+    For the same class, a mapper passed in ``mappers`` (``instrument(provider_mappers=...)``) wins
+    over one registered by a plugin package, which wins over the built-in one.
     """
 
     def __init__(self, mappers: Iterable[ChatModelMapper] = ()) -> None:
         self._by_key: dict[str, ChatModelMapper] = {}
-        for mapper in _load_builtin_mappers():
-            self._add(mapper)
-        for mapper in mappers:
+        for mapper in (*_load_builtin_mappers(), *_load_plugin_mappers(), *mappers):
             self._add(mapper)
         self._generic = GenericMapper()
         self._by_type: dict[type, ChatModelMapper] = {}
@@ -84,6 +87,28 @@ class MapperRegistry:
             if mapper is not None:
                 return mapper
         return self._generic
+
+
+def _load_plugin_mappers() -> list[ChatModelMapper]:
+    """Mappers that installed packages register in the ``langchain_otel.providers`` group.
+
+    An entry point names a :class:`ChatModelMapper` subclass (instantiated with no arguments) or
+    an instance. One that fails to load, or is neither, is logged and skipped.
+    """
+    mappers = []
+    for entry_point in entry_points(group=PLUGIN_GROUP):
+        try:
+            loaded = entry_point.load()
+            mapper = loaded() if isinstance(loaded, type) else loaded
+            if not isinstance(mapper, ChatModelMapper):
+                raise TypeError(f"{entry_point.value} is not a ChatModelMapper")
+        except Exception:
+            _logger.warning(
+                "langchain-otel: skipping provider plugin %r", entry_point.name, exc_info=True
+            )
+            continue
+        mappers.append(mapper)
+    return mappers
 
 
 def _load_builtin_mappers() -> list[ChatModelMapper]:
