@@ -1,0 +1,260 @@
+"""The real ChatAnthropic client against the loopback Anthropic Messages fake: exact attributes."""
+
+from __future__ import annotations
+
+import anthropic
+import pytest
+from langchain_anthropic import ChatAnthropic
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.anthropic import AnthropicMapper
+from tests.fakes import anthropic as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = [
+    pytest.mark.usefixtures("instrument"),
+    pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning"),
+]
+
+SEED_MODEL = "claude-3-sonnet-20240229"
+PARAMS = {"max_tokens": 512, "temperature": 0.3, "top_k": 40, "top_p": 0.9}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, usage: str = "plain", **kwargs) -> ChatAnthropic:
+    options = {
+        "model": SEED_MODEL,
+        "base_url": server.url,
+        "api_key": "sk-ant-test",
+        "max_retries": 0,
+        "default_headers": {fake.USAGE_HEADER: usage},
+    }
+    return ChatAnthropic(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": model,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.temperature": 0.3,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": fake.served_model(model),
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        "gen_ai.usage.input_tokens": 17,
+        "gen_ai.usage.output_tokens": 296,
+    }
+    if stream:
+        # LangChain drops the message id of a stream (message_start): no response id.
+        attributes["gen_ai.request.stream"] = True
+    else:
+        attributes["gen_ai.response.id"] = fake.MESSAGE_ID
+    return attributes
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke_seed_response(server, span_exporter):
+    message = make_model(server, **PARAMS).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["id"] == fake.MESSAGE_ID
+    assert message.content.startswith("The oldest known cuneiform")
+    assert span.name == f"chat {SEED_MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+    # anthropic >= 2.12 traces its calls (``anthropic.messages.create``) on the *global* tracer
+    # provider only; with the explicit providers used here, ours is the only span.
+    assert len(span_exporter.get_finished_spans()) == 1
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server, **PARAMS).ainvoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server, **PARAMS).stream("hi", stop=["END"]))
+
+    span = only_chat_span(span_exporter)
+    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
+    assert stream_attributes(span) == expected(server, stream=True)
+    assert "gen_ai.response.id" not in span.attributes
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server, **PARAMS).astream("hi", stop=["END"])]
+
+    span = only_chat_span(span_exporter)
+    assert len(chunks) > 3
+    assert stream_attributes(span) == expected(server, stream=True)
+
+
+CACHE_ATTRIBUTES = {
+    # 17 uncached + 1024 read + 256 written: LangChain already adds the cache counts, once.
+    "gen_ai.usage.input_tokens": 1297,
+    "gen_ai.usage.output_tokens": 296,
+    "gen_ai.usage.cache_read.input_tokens": 1024,
+    "gen_ai.usage.cache_write.input_tokens": 256,
+}
+
+
+@pytest.mark.parametrize("usage", ["cache", "cache-ttl"])
+def test_invoke_cache_tokens_counted_once(server, span_exporter, usage):
+    model = make_model(server, usage, model="claude-sonnet-4-5", max_tokens=512)
+    message = model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert message.usage_metadata["input_tokens"] == 1297
+    expected_attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "claude-sonnet-4-5",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "gen_ai.response.id": fake.MESSAGE_ID,
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        **CACHE_ATTRIBUTES,
+    }
+    if usage == "cache-ttl":
+        # The TTL split zeroes LangChain's cache_creation and reports 200 (5m) + 56 (1h).
+        details = message.usage_metadata["input_token_details"]
+        assert details["cache_creation"] == 0
+        assert details["ephemeral_5m_input_tokens"] == 200
+        assert details["ephemeral_1h_input_tokens"] == 56
+        expected_attributes["gen_ai.usage.reasoning.output_tokens"] = 40
+    assert dict(span.attributes) == expected_attributes
+
+
+def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reader):
+    model = make_model(server, "cache-ttl", model="claude-sonnet-4-5", max_tokens=512)
+    chunks = list(model.stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    usage = sum(chunks[1:], chunks[0]).usage_metadata
+    assert usage["input_token_details"] == {
+        "cache_read": 1024,
+        "cache_creation": 0,
+        "ephemeral_5m_input_tokens": 200,
+        "ephemeral_1h_input_tokens": 56,
+    }
+    assert stream_attributes(span) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "claude-sonnet-4-5",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.stream": True,
+        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        "gen_ai.usage.reasoning.output_tokens": 40,
+        **CACHE_ATTRIBUTES,
+    }
+    tokens = {
+        p.attributes["gen_ai.token.type"]: p
+        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
+    }
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1297
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 296
+    assert tokens["input"].count == tokens["output"].count == 1
+    assert dict(tokens["input"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "claude-sonnet-4-5",
+        "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.token.type": "input",
+    }
+
+
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return "sunny"
+
+
+def test_tool_use_finish_reason(server, span_exporter):
+    message = make_model(server).bind_tools([get_weather]).invoke("weather in Uruk?")
+
+    span = only_chat_span(span_exporter)
+    assert message.tool_calls[0]["name"] == "get_weather"
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("tool_use",)
+
+
+def test_request_params_from_model_kwargs_and_call(server, span_exporter):
+    # Unknown constructor params land in model_kwargs; call kwargs override both.
+    model = make_model(server, max_tokens=512, stop_sequences=["STOP"], temperature=0.5)
+    model.invoke("hi", temperature=0.1, top_k=5)
+
+    span = only_chat_span(span_exporter)
+    assert span.attributes["gen_ai.request.temperature"] == 0.1
+    assert span.attributes["gen_ai.request.top_k"] == 5
+    assert span.attributes["gen_ai.request.stop_sequences"] == ("STOP",)
+
+
+def test_default_endpoint():
+    model = ChatAnthropic(model=SEED_MODEL, api_key="sk-ant-test")
+    assert AnthropicMapper().endpoint(model) == ("api.anthropic.com", 443)
+    assert "_client" not in model.__dict__  # the lazy client was not created
+
+
+def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
+    model = make_model(server, model="error-429")
+    with pytest.raises(anthropic.RateLimitError) as raised:
+        model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
+    assert error_type == "langchain_anthropic.chat_models.AnthropicRateLimitError"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    attributes = dict(span.attributes)
+    assert attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.max_tokens": attributes["gen_ai.request.max_tokens"],
+        "gen_ai.response.model": "error-429",
+        "error.type": error_type,
+    }
+    (event,) = span.events
+    assert event.attributes["exception.type"] == error_type
+
+
+async def test_astream_rate_limit_error(server, span_exporter):
+    stream = make_model(server, model="error-429").astream("hi")
+    with pytest.raises(anthropic.RateLimitError):
+        await stream.__anext__()
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["gen_ai.request.stream"] is True
+    assert "gen_ai.response.time_to_first_chunk" not in span.attributes

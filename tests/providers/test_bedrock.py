@@ -1,0 +1,332 @@
+"""The real ChatBedrock client (InvokeModel) against the loopback Bedrock Runtime fake."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from langchain_aws import ChatAnthropicBedrock, ChatAnthropicMantle, ChatBedrock
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers import ChatRequest
+from langchain_otel.providers.anthropic import AnthropicMapper
+from tests.fakes import bedrock as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+MODEL_KWARGS = {"temperature": 0.3, "max_tokens": 512, "top_k": 40}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch):
+    for name, value in fake.AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock:
+    options = {
+        "model_id": model_id,
+        "region_name": "us-east-1",
+        "endpoint_url": server.url,
+        "max_retries": 0,
+        "model_kwargs": dict(MODEL_KWARGS),
+    }
+    return ChatBedrock(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    """The brief's Bedrock example: anthropic.claude-v2, 19 in / 371 out."""
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "aws.bedrock",
+        "gen_ai.request.model": fake.SEED_MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.3,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.request.stop_sequences": ("END",),
+        # InvokeModel: LangChain reports the requested model id; no response id at all.
+        "gen_ai.response.model": fake.SEED_MODEL,
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 371,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    return attributes
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke_seed_response(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["usage"]["prompt_tokens"] == 19
+    assert message.response_metadata["usage"]["completion_tokens"] == 371
+    assert span.name == f"chat {fake.SEED_MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    # LangChain turned the absent cache headers into 0s: they stay absent on the span.
+    assert message.usage_metadata["input_token_details"] == {"cache_read": 0, "cache_creation": 0}
+    assert dict(span.attributes) == expected(server, stream=False)
+    assert "gen_ai.response.id" not in span.attributes
+    body = server.requests[-1].json()
+    assert (body["temperature"], body["max_tokens"], body["top_k"]) == (0.3, 512, 40)
+    assert body["stop_sequences"] == ["END"]
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", stop=["END"]))
+
+    span = only_chat_span(span_exporter)
+    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
+    assert server.requests[-1].path.endswith("/invoke-with-response-stream")
+    assert stream_attributes(span) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
+
+    span = only_chat_span(span_exporter)
+    assert len(chunks) > 3
+    assert stream_attributes(span) == expected(server, stream=True)
+
+
+CACHE_ATTRIBUTES = {
+    # 19 uncached + 1024 read + 256 written: langchain-aws adds the cache counts, once.
+    "gen_ai.usage.input_tokens": 1299,
+    "gen_ai.usage.output_tokens": 371,
+    "gen_ai.usage.cache_read.input_tokens": 1024,
+    "gen_ai.usage.cache_write.input_tokens": 256,
+}
+
+
+def cache_expected(server) -> dict:
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "aws.bedrock",
+        "gen_ai.request.model": fake.CACHE_MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.3,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.response.model": fake.CACHE_MODEL,
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        **CACHE_ATTRIBUTES,
+    }
+
+
+def test_invoke_cache_tokens_from_headers(server, span_exporter):
+    message = make_model(server, fake.CACHE_MODEL).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert message.usage_metadata["input_tokens"] == 1299
+    assert dict(span.attributes) == cache_expected(server)
+
+
+def test_stream_cache_tokens_from_invocation_metrics_and_metrics(
+    server, span_exporter, metric_reader
+):
+    list(make_model(server, fake.CACHE_MODEL).stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
+    tokens = {
+        p.attributes["gen_ai.token.type"]: p
+        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
+    }
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
+    assert tokens["input"].count == tokens["output"].count == 1
+    assert dict(tokens["output"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "aws.bedrock",
+        "gen_ai.request.model": fake.CACHE_MODEL,
+        "gen_ai.response.model": fake.CACHE_MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.token.type": "output",
+    }
+
+
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return "sunny"
+
+
+def test_tool_use_finish_reason(server, span_exporter):
+    message = make_model(server).bind_tools([get_weather]).invoke("weather in Uruk?")
+
+    span = only_chat_span(span_exporter)
+    assert message.tool_calls[0]["name"] == "get_weather"
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("tool_use",)
+
+
+def test_request_params_fields_kwargs_and_model_kwargs(server, span_exporter):
+    # Fields win over call kwargs (langchain-aws overwrites the body with them); call kwargs win
+    # over model_kwargs.
+    model = make_model(server, temperature=0.7, model_kwargs={"top_p": 0.8, "top_k": 10})
+    model.invoke("hi", temperature=0.1, top_k=5)
+
+    span = only_chat_span(span_exporter)
+    body = server.requests[-1].json()
+    assert (body["temperature"], body["top_k"], body["top_p"]) == (0.7, 5, 0.8)
+    assert span.attributes["gen_ai.request.temperature"] == 0.7
+    assert span.attributes["gen_ai.request.top_k"] == 5
+    assert span.attributes["gen_ai.request.top_p"] == 0.8
+    assert "gen_ai.request.max_tokens" not in span.attributes  # langchain-aws's 1024 default
+
+
+def test_guardrail_id(server, span_exporter):
+    guardrails = {"guardrailIdentifier": "gr-3kx8q1zt9w2m", "guardrailVersion": "1"}
+    make_model(server, guardrails=guardrails).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert server.requests[-1].headers["x-amzn-bedrock-guardrailidentifier"] == "gr-3kx8q1zt9w2m"
+    assert span.attributes["aws.bedrock.guardrail.id"] == "gr-3kx8q1zt9w2m"
+
+
+def test_default_regional_endpoint(server, span_exporter):
+    model = make_model(server, endpoint_url=None)
+    fake.send_to_loopback(model.client, server)
+    model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert span.attributes["server.address"] == "bedrock-runtime.us-east-1.amazonaws.com"
+    assert span.attributes["server.port"] == 443
+
+
+def test_throttling_error_is_reraised_unchanged(server, span_exporter):
+    model = make_model(server, "anthropic.error-429")
+    with pytest.raises(ClientError) as raised:
+        model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
+    assert error_type == "botocore.errorfactory.ThrottlingException"
+    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+    assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert dict(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "aws.bedrock",
+        "gen_ai.request.model": "anthropic.error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.3,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.response.model": "anthropic.error-429",
+        "error.type": error_type,
+    }
+    (event,) = span.events
+    assert event.attributes["exception.type"] == error_type
+
+
+async def test_astream_throttling_error(server, span_exporter):
+    stream = make_model(server, "anthropic.error-429").astream("hi")
+    with pytest.raises(ClientError):
+        await stream.__anext__()
+
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == "botocore.errorfactory.ThrottlingException"
+    assert span.attributes["gen_ai.request.stream"] is True
+
+
+# -- ChatAnthropicBedrock / ChatAnthropicMantle: langchain-aws subclasses of ChatAnthropic ------
+# They inherit ChatAnthropic's mapper but reach Claude through Bedrock, so they must not be
+# reported as provider "anthropic" at api.anthropic.com (what their anthropic_api_url field says).
+
+
+def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "aws.bedrock",
+        "gen_ai.request.model": fake.SEED_MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.max_tokens": 512,
+        "gen_ai.request.temperature": 0.3,
+        # The Messages body names the served model; its id is a response id (not the RequestId).
+        "gen_ai.response.model": "claude-v2",
+        "gen_ai.response.finish_reasons": ("end_turn",),
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 371,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    else:
+        attributes["gen_ai.response.id"] = fake.BODY_MESSAGE_ID
+    return attributes
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, streaming):
+    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", server.url)  # the SDK's own override
+    model = ChatAnthropicBedrock(
+        model=fake.SEED_MODEL,
+        region_name="us-east-1",
+        max_retries=0,
+        max_tokens=512,
+        temperature=0.3,
+    )
+    if streaming:
+        list(model.stream("hi"))
+    else:
+        model.invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    attributes = dict(span.attributes)
+    attributes.pop("gen_ai.response.time_to_first_chunk", None)
+    assert server.requests[-1].path.startswith(f"/model/{fake.SEED_MODEL}/invoke")
+    assert attributes == anthropic_bedrock_expected(server, stream=streaming)
+
+
+@pytest.mark.parametrize(
+    ("cls", "options", "endpoint"),
+    [
+        (ChatAnthropicBedrock, {}, ("bedrock-runtime.eu-west-1.amazonaws.com", 443)),
+        (ChatAnthropicMantle, {"api_key": "k"}, ("bedrock-mantle.eu-west-1.api.aws", 443)),
+        (
+            ChatAnthropicMantle,
+            {"api_key": "k", "base_url": "https://mantle.internal:8443/anthropic"},
+            ("mantle.internal", 8443),
+        ),
+    ],
+)
+def test_claude_on_bedrock_endpoint_without_creating_clients(cls, options, endpoint):
+    model = cls(model="claude-sonnet-4-5", region_name="eu-west-1", **options)
+    mapper, attributes = AnthropicMapper().start(ChatRequest(model, {}))
+
+    assert mapper.provider_name == attributes["gen_ai.provider.name"] == "aws.bedrock"
+    assert (attributes["server.address"], attributes["server.port"]) == endpoint
+    assert "_client" not in model.__dict__
+    assert "_async_client" not in model.__dict__
