@@ -71,6 +71,11 @@ class MapperRegistry:
         self._generic = GenericMapper()
         self._by_type: dict[type, ChatModelMapper] = {}
 
+    @property
+    def mappers(self) -> list[ChatModelMapper]:
+        """Every registered mapper, once each."""
+        return list({id(mapper): mapper for mapper in self._by_key.values()}.values())
+
     def _add(self, mapper: ChatModelMapper) -> None:
         for key in mapper.model_classes:
             self._by_key[key] = mapper
