@@ -1,0 +1,65 @@
+"""Ollama (``ChatOllama``, langchain-ollama): the ollama client on ``POST /api/chat`` (NDJSON).
+
+- Request: the sampling parameters are Ollama ``options``: ``num_predict`` is the max tokens,
+  then ``temperature``, ``top_p``, ``top_k``, ``seed``, ``stop`` (fields of the model, or the
+  ``stop`` argument). An ``options`` call kwarg replaces all of them (and the ``stop`` argument),
+  as it does in the request, and may also carry the penalties.
+- Streaming: ChatOllama always asks for a streamed answer, ``invoke`` included (it aggregates the
+  chunks), so every call sets ``gen_ai.request.stream``, unless the call passes ``stream=False``.
+  Time to first chunk is known only for ``stream``/``astream``, where we see the chunks.
+- Endpoint: the base URL of the ollama client the model built, which applied Ollama's own host
+  rules (``base_url``, else ``OLLAMA_HOST``; scheme-less hosts are ``http`` on port 11434; user
+  info is stripped); if it cannot be read, ``base_url``, else ``http://127.0.0.1:11434``.
+- Response (same in both modes, from the final NDJSON object): ``model_name`` is the model the
+  server ran, ``done_reason`` (``stop``, ``length``, ``load``) the finish reason; no id. Usage is
+  ``prompt_eval_count``/``eval_count``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from langchain_otel import _semconv as sc
+from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel.providers._base import Attributes, ChatModelMapper, client_base_url
+
+OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+OLLAMA_FIELDS = RequestFields(
+    model=("model",), max_tokens=("num_predict",), stop_sequences=("stop",), choice_count=()
+)
+
+
+class OllamaMapper(ChatModelMapper):
+    """``ChatOllama``."""
+
+    model_classes = ("langchain_ollama.ChatOllama",)
+    provider_name = sc.PROVIDER_OLLAMA
+    client_library = "ollama"
+    request_fields = OLLAMA_FIELDS
+    finish_reason_keys = ("done_reason",)
+    response_id_key = None
+
+    def base_url(self, model: object) -> object:
+        return (
+            client_base_url(_private_attribute(model, "_client"))
+            or getattr(model, "base_url", None)
+            or OLLAMA_DEFAULT_BASE_URL
+        )
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        kwargs = request.kwargs
+        options = kwargs.get("options")
+        if isinstance(options, Mapping):
+            attributes = extract_request_params(None, options, self.request_fields)
+        else:
+            attributes = extract_request_params(request.model, kwargs, self.request_fields)
+        if kwargs.get("stream") is not False:
+            attributes[sc.REQUEST_STREAM] = True
+        return attributes
+
+
+def _private_attribute(model: object, name: str) -> object:
+    """A pydantic private attribute, read where pydantic keeps them (a plain ``getattr`` on a
+    LangChain model costs ~3 µs; this runs on every call)."""
+    private = getattr(model, "__pydantic_private__", None)
+    return private.get(name) if isinstance(private, Mapping) else None

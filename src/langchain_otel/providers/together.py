@@ -1,0 +1,43 @@
+"""Together AI (``ChatTogether``, langchain-together): ``BaseChatOpenAI`` on Together's endpoint.
+
+Everything but the endpoint is ChatOpenAI's Chat Completions (request fields, served
+``model_name``, ``id`` in non-streaming answers, usage), so this is the OpenAI-compatible mapper
+with Together's name: the answers say ``model_provider: "openai"``, the provider is Together.
+
+- Endpoint: ``together_api_base`` (alias ``base_url``; default ``https://api.together.xyz/v1/``,
+  env ``TOGETHER_API_BASE``), which the openai clients are built from.
+- Streams carry usage only with ``stream_usage=True``: langchain-together replaces the
+  validator that turns it on for ChatOpenAI, so by default streamed calls report no tokens.
+- Finish reasons are Together's own (``eos``, ``stop``, ``length``, ``tool_calls``).
+"""
+
+from __future__ import annotations
+
+from langchain_otel import _semconv as sc
+from langchain_otel._request import ChatRequest, extract_request_params
+from langchain_otel.providers._base import (
+    Attributes,
+    call_kwargs_over_model_kwargs,
+    client_base_url,
+)
+from langchain_otel.providers.openai import OpenAICompatibleMapper
+
+
+class TogetherMapper(OpenAICompatibleMapper):
+    """``ChatTogether``."""
+
+    model_classes = ("langchain_together.ChatTogether",)
+    provider_name = sc.PROVIDER_TOGETHER_AI
+    client_library = "openai"
+
+    def __init__(self) -> None:
+        super().__init__(sc.PROVIDER_TOGETHER_AI)
+
+    def base_url(self, model: object) -> object:
+        return getattr(model, "together_api_base", None) or client_base_url(
+            getattr(model, "client", None)
+        )
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        kwargs = call_kwargs_over_model_kwargs(request)
+        return extract_request_params(request.model, kwargs, self.request_fields)

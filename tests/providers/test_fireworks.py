@@ -1,0 +1,173 @@
+"""The real ChatFireworks client (fireworks SDK) against the loopback Fireworks fake."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_fireworks import ChatFireworks
+from langchain_fireworks.chat_models import FireworksRateLimitError
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.fireworks import FireworksMapper
+from tests.fakes import fireworks as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+MODEL = "accounts/fireworks/models/mixtral-8x7b-instruct"
+# ChatFireworks has no top_p, top_k or seed field: they go with the call (or in model_kwargs).
+CALL = {"stop": ["END"], "top_p": 0.9, "top_k": 40, "seed": 7}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatFireworks:
+    options = {
+        "model": MODEL,
+        "base_url": server.url,
+        "api_key": "fw-test-key",
+        "max_retries": 0,
+        "temperature": 0.2,
+        "max_tokens": 200,
+        "service_tier": "priority",
+    }
+    return ChatFireworks(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "fireworks_ai",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 200,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.request.seed": 7,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": MODEL,  # the requested one: the client reports no served model
+        "gen_ai.response.finish_reasons": ("length",),
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 200,
+        "gen_ai.usage.cache_read.input_tokens": 16,
+        "gen_ai.usage.reasoning.output_tokens": 0,  # reported as 0, so 0 (not absent)
+        "fireworks.response.service_tier": "priority",
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True  # usage from the trailing usage chunk
+    return attributes  # never a gen_ai.response.id: the client keeps none
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", **CALL)
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["finish_reason"] == "length"
+    assert span.name == f"chat {MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", **CALL)
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", **CALL))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", **CALL)]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+def test_no_service_tier_when_the_server_reports_none(server, span_exporter):
+    make_model(server, service_tier=None, max_tokens=None).invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert "fireworks.response.service_tier" not in attributes
+    assert "gen_ai.request.max_tokens" not in attributes
+    assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+def test_endpoint_follows_the_sdk_base_url_env(server, span_exporter, monkeypatch):
+    # No base_url: the fireworks SDK reads FIREWORKS_BASE_URL, and so does the span.
+    monkeypatch.setenv("FIREWORKS_BASE_URL", server.url)
+    model = ChatFireworks(model=MODEL, api_key="fw-test-key", max_retries=0)
+    assert model.fireworks_api_base is None
+
+    model.invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert (attributes["server.address"], attributes["server.port"]) == ("127.0.0.1", server.port)
+
+
+def test_default_endpoint():
+    model = ChatFireworks(model=MODEL, api_key="fw-test-key")
+    assert FireworksMapper().endpoint(model) == ("api.fireworks.ai", 443)
+
+
+def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
+    with pytest.raises(FireworksRateLimitError) as raised:
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    error_type = "langchain_fireworks.chat_models.FireworksRateLimitError"
+    assert raised.value.status_code == 429
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert dict(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "fireworks_ai",
+        "gen_ai.request.model": "error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 200,
+        "gen_ai.response.model": "error-429",
+        "error.type": error_type,
+    }
+
+
+def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
+    list(make_model(server).stream("hi"))
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in points}
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 200
+    assert dict(tokens["input"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "fireworks_ai",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.response.model": MODEL,
+        "gen_ai.token.type": "input",
+    }

@@ -1,0 +1,191 @@
+"""The real ChatMistralAI client (httpx + httpx-sse) against the loopback Mistral fake."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from langchain_mistralai import ChatMistralAI
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.mistralai import MistralAIMapper
+from tests.fakes import mistralai as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "random_seed": 7}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatMistralAI:
+    options = {
+        "model": "mistral-small",
+        "base_url": f"{server.url}/v1",
+        "api_key": "mistral-test-key",
+        "max_retries": 0,
+        **PARAMS,
+    }
+    return ChatMistralAI(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.request.model": "mistral-small",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.seed": 7,  # random_seed
+        "gen_ai.request.stop_sequences": ("END",),
+        # invoke: the requested model stands in (the client echoes its configured one);
+        # stream: the server's model from the final chunk. Mistral echoes the request.
+        "gen_ai.response.model": "mistral-small",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 122,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    return attributes  # never a gen_ai.response.id: Mistral's id is not kept by the client
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.content.startswith("The oldest known cuneiform")
+    assert span.name == "chat mistral-small"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", stop=["END"]))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_per_call_model_and_client_defaults(style, server, span_exporter):
+    # A per-call model is what the request sends; invoke's metadata still names the configured
+    # one, so it must not become gen_ai.response.model. The client's own defaults for
+    # temperature (0.7) and top_p (1) are sent with every request, so they are reported.
+    model = ChatMistralAI(model="mistral-small", base_url=f"{server.url}/v1", api_key="k")
+    if style == "invoke":
+        message = model.invoke("hi", model="mistral-large-latest")
+        assert message.response_metadata["model_name"] == "mistral-small"
+    else:
+        list(model.stream("hi", model="mistral-large-latest"))
+
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    attributes.pop("gen_ai.response.time_to_first_chunk", None)
+    assert attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.request.model": "mistral-large-latest",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.7,
+        "gen_ai.request.top_p": 1.0,
+        "gen_ai.response.model": "mistral-large-latest",
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 122,
+        **({"gen_ai.request.stream": True} if style == "stream" else {}),
+    }
+
+
+def test_endpoint_follows_mistral_base_url_env(server, span_exporter, monkeypatch):
+    monkeypatch.setenv("MISTRAL_BASE_URL", f"{server.url}/v1")
+    model = ChatMistralAI(model="mistral-small", api_key="k", max_retries=0)
+
+    model.invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert (attributes["server.address"], attributes["server.port"]) == ("127.0.0.1", server.port)
+
+
+def test_endpoint_defaults_to_the_public_api():
+    model = ChatMistralAI(model="mistral-small", api_key="k")
+    assert MistralAIMapper().endpoint(model) == ("api.mistral.ai", 443)
+
+
+def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
+    with pytest.raises(httpx.HTTPStatusError) as raised:
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert raised.value.response.status_code == 429
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert dict(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.request.model": "error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.seed": 7,
+        "gen_ai.response.model": "error-429",
+        "error.type": "httpx.HTTPStatusError",
+    }
+    (event,) = span.events
+    assert event.attributes["exception.type"] == "httpx.HTTPStatusError"
+
+
+def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
+    make_model(server).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    tokens = {
+        p.attributes["gen_ai.token.type"]: p
+        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
+    }
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 122
+    assert dict(tokens["input"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.request.model": "mistral-small",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.response.model": "mistral-small",
+        "gen_ai.token.type": "input",
+    }

@@ -1,0 +1,213 @@
+"""The real ChatOllama client (ollama SDK, NDJSON) against the loopback Ollama fake."""
+
+from __future__ import annotations
+
+import ollama
+import pytest
+from langchain_ollama import ChatOllama
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.ollama import OllamaMapper
+from tests.fakes import ollama as fake
+from tests.fakes.server import FakeServer
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+MODEL = "llama3.2"
+PARAMS = {"temperature": 0.2, "num_predict": 50, "top_p": 0.9, "top_k": 40, "seed": 7}
+ANSWER_TOKENS = 10  # the fake counts one token per word
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatOllama:
+    return ChatOllama(**{"model": MODEL, "base_url": server.url, **PARAMS, **kwargs})
+
+
+def expected(server) -> dict:
+    # Identical for invoke and stream: ChatOllama always streams (invoke aggregates the chunks).
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "ollama",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,  # num_predict
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.request.seed": 7,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.request.stream": True,
+        "gen_ai.response.model": MODEL,  # the final NDJSON object's model
+        "gen_ai.response.finish_reasons": ("stop",),  # done_reason
+        "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
+        "gen_ai.usage.output_tokens": ANSWER_TOKENS,
+    }  # never a gen_ai.response.id: Ollama has none
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert server.requests[-1].json()["stream"] is True  # invoke streams on the wire too
+    assert message.content.startswith("The oldest known cuneiform")
+    assert span.name == f"chat {MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    # A streamed request, but invoke sees no chunks: no time to first chunk.
+    assert dict(span.attributes) == expected(server)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", stop=["END"]))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server)
+
+
+def test_invoke_without_streaming(server, span_exporter):
+    make_model(server).invoke("hi", stop=["END"], stream=False)
+
+    assert server.requests[-1].json()["stream"] is False
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    assert attributes == {k: v for k, v in expected(server).items() if k != "gen_ai.request.stream"}
+
+
+def test_num_predict_cut_is_a_length_finish(server, span_exporter):
+    make_model(server, num_predict=4).invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert attributes["gen_ai.request.max_tokens"] == 4
+    assert attributes["gen_ai.response.finish_reasons"] == ("length",)
+    assert attributes["gen_ai.usage.output_tokens"] == 4
+
+
+def test_options_kwarg_replaces_the_model_options(server, span_exporter):
+    # ``options`` replaces every option field (and the stop argument) in the request.
+    options = {"temperature": 0.5, "num_predict": 4, "frequency_penalty": 0.3}
+    make_model(server).invoke("hi", stop=["END"], options=options)
+
+    assert server.requests[-1].json()["options"] == options
+    attributes = dict(only_chat_span(span_exporter).attributes)
+    assert attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "ollama",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.5,
+        "gen_ai.request.max_tokens": 4,
+        "gen_ai.request.frequency_penalty": 0.3,
+        "gen_ai.request.stream": True,
+        "gen_ai.response.model": MODEL,
+        "gen_ai.response.finish_reasons": ("length",),
+        "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
+        "gen_ai.usage.output_tokens": 4,
+    }
+
+
+def test_endpoint_follows_ollama_host(server, span_exporter, monkeypatch):
+    # No base_url: the client uses OLLAMA_HOST (scheme-less is http), and so does the span.
+    monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{server.port}")
+    model = ChatOllama(model=MODEL)
+    assert model.base_url is None
+
+    model.invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert (attributes["server.address"], attributes["server.port"]) == ("127.0.0.1", server.port)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "ollama_host", "endpoint"),
+    [
+        (None, None, ("127.0.0.1", 11434)),
+        (None, "gpu-box", ("gpu-box", 11434)),  # Ollama's default port, not HTTPS's 443
+        ("gpu-box:8080", "elsewhere", ("gpu-box", 8080)),
+        # langchain-ollama drops a scheme-less base_url without a port: so does the client.
+        ("gpu-box", None, ("127.0.0.1", 11434)),
+        ("https://ollama.example.com", None, ("ollama.example.com", 443)),
+        ("http://user:secret@ollama.internal:8080", None, ("ollama.internal", 8080)),
+    ],
+)
+def test_endpoint_is_where_the_client_goes(base_url, ollama_host, endpoint, monkeypatch):
+    if ollama_host is not None:
+        monkeypatch.setenv("OLLAMA_HOST", ollama_host)
+    model = ChatOllama(model=MODEL, base_url=base_url)
+
+    assert OllamaMapper().endpoint(model) == endpoint
+
+
+def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
+    with pytest.raises(ollama.ResponseError) as raised:
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    assert raised.value.status_code == 429
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert dict(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "ollama",
+        "gen_ai.request.model": "error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.top_k": 40,
+        "gen_ai.request.seed": 7,
+        "gen_ai.request.stream": True,
+        "gen_ai.response.model": "error-429",
+        "error.type": "ollama._types.ResponseError",
+    }
+
+
+def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
+    make_model(server).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in points}
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"]
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"]
+    assert (tokens["input"].sum, tokens["output"].sum) == (fake.PROMPT_EVAL_COUNT, ANSWER_TOKENS)
+    assert dict(tokens["input"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "ollama",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.response.model": MODEL,
+        "gen_ai.token.type": "input",
+    }

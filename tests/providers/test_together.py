@@ -1,0 +1,180 @@
+"""The real ChatTogether client (BaseChatOpenAI) against the loopback Together fake."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langchain_together import ChatTogether
+from opentelemetry.trace import SpanKind, StatusCode
+
+from langchain_otel.providers.together import TogetherMapper
+from tests.fakes import together as fake
+from tests.fakes.server import FakeServer, loopback_clients
+from tests.helpers import metric_points, only_chat_span
+
+pytestmark = pytest.mark.usefixtures("instrument")
+
+MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
+PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "seed": 7}
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = FakeServer()
+    fake.install(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_model(server, **kwargs) -> ChatTogether:
+    options = {
+        "model": MODEL,
+        "base_url": f"{server.url}/v1",
+        "api_key": "together-test-key",
+        "max_retries": 0,
+        "stream_usage": True,
+        **PARAMS,
+    }
+    return ChatTogether(**{**options, **kwargs})
+
+
+def expected(server, *, stream: bool) -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "together_ai",  # the answers say model_provider "openai"
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.seed": 7,
+        "gen_ai.request.stop_sequences": ("END",),
+        "gen_ai.response.model": MODEL,  # the server's (Together echoes the request)
+        "gen_ai.response.finish_reasons": ("eos",),
+        "gen_ai.usage.input_tokens": 20,
+        "gen_ai.usage.output_tokens": 208,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    else:
+        # The Chat Completions stream carries no id through langchain-openai.
+        attributes["gen_ai.response.id"] = fake.RESPONSE_ID
+    return attributes  # no openai.* attributes: the provider is not OpenAI
+
+
+def stream_attributes(span) -> dict:
+    attributes = dict(span.attributes)
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def test_invoke(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["model_provider"] == "openai"
+    assert span.name == f"chat {MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert dict(span.attributes) == expected(server, stream=False)
+
+
+async def test_ainvoke(server, span_exporter):
+    await make_model(server).ainvoke("hi", stop=["END"])
+
+    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+
+
+def test_stream(server, span_exporter):
+    chunks = list(make_model(server).stream("hi", stop=["END"]))
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+async def test_astream(server, span_exporter):
+    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
+
+    assert len(chunks) > 3
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+
+
+@pytest.mark.parametrize("style", ["stream", "astream"])
+async def test_stream_without_stream_usage_reports_no_tokens(
+    style, server, span_exporter, metric_reader
+):
+    # langchain-together leaves stream_usage unset: no include_usage, so no usage on the wire.
+    model = make_model(server, stream_usage=None)
+    if style == "stream":
+        chunks = list(model.stream("hi", stop=["END"]))
+    else:
+        chunks = [c async for c in model.astream("hi", stop=["END"])]
+
+    assert all(chunk.usage_metadata is None for chunk in chunks)
+    without_tokens = {
+        key: value
+        for key, value in expected(server, stream=True).items()
+        if not key.startswith("gen_ai.usage.")
+    }
+    assert stream_attributes(only_chat_span(span_exporter)) == without_tokens
+    assert "gen_ai.client.token.usage" not in metric_points(metric_reader)
+
+
+def test_default_endpoint_is_together(server, span_exporter):
+    sync_client, async_client = loopback_clients(server)
+    model = ChatTogether(
+        model=MODEL, api_key="together-test-key", max_retries=0, http_client=sync_client,
+        http_async_client=async_client,
+    )  # fmt: skip
+    assert model.together_api_base == "https://api.together.xyz/v1/"
+
+    model.invoke("hi")
+
+    attributes = only_chat_span(span_exporter).attributes
+    assert attributes["gen_ai.provider.name"] == "together_ai"
+    assert (attributes["server.address"], attributes["server.port"]) == ("api.together.xyz", 443)
+    assert TogetherMapper().endpoint(model) == ("api.together.xyz", 443)
+
+
+def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
+    with pytest.raises(openai.RateLimitError) as raised:
+        make_model(server, model="error-429").invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
+    assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == str(raised.value)
+    assert dict(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "together_ai",
+        "gen_ai.request.model": "error-429",
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        **{f"gen_ai.request.{key}": value for key, value in PARAMS.items()},
+        "gen_ai.response.model": "error-429",
+        "error.type": error_type,
+    }
+
+
+def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
+    make_model(server).invoke("hi")
+
+    span = only_chat_span(span_exporter)
+    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in points}
+    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 20
+    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 208
+    assert dict(tokens["input"].attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "together_ai",
+        "gen_ai.request.model": MODEL,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.response.model": MODEL,
+        "gen_ai.token.type": "input",
+    }
