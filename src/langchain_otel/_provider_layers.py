@@ -5,7 +5,7 @@ own inference span under ours: one call, two "chat" spans with the same tokens. 
 ``suppress`` policy (default) we ask each layer that offers a way to stand down to do so:
 
 - instrumentations built on ``opentelemetry-util-genai`` >= 1.3 (genai-openai, genai-anthropic,
-  genai-bedrock, google-genai): we take part in its nested-inference protocol by putting an
+  and any other built on it): we take part in its nested-inference protocol by putting an
   ``InferenceData`` under its context key; they then emit no span, metrics or event and publish
   what they saw, and we fold into our span what ours lacks (ours wins);
 - Traceloop's provider instrumentations: their public context key
@@ -48,7 +48,6 @@ _METRIC_LAYERS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
     "anthropic": (
         ("opentelemetry.instrumentation.genai.anthropic", "AnthropicInstrumentor", True),
     ),
-    "botocore": (("opentelemetry.instrumentation.genai.bedrock", "BedrockInstrumentor", True),),
 }
 
 # InferenceData field -> our attribute, for values an inner invocation may publish.

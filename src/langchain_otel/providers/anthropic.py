@@ -47,6 +47,8 @@ class AnthropicMapper(ChatModelMapper):
 
     model_classes = ("langchain_anthropic.ChatAnthropic",)
     provider_name = sc.PROVIDER_ANTHROPIC
+    client_library = "anthropic"
+    separate_system_instructions = True
     request_fields = ANTHROPIC_FIELDS
     response_model_keys = ("model_name", "model")
     finish_reason_keys = ("stop_reason",)

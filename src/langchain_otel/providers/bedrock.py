@@ -47,6 +47,8 @@ class BedrockRuntimeMapper(ChatModelMapper):
     """What the Bedrock Runtime classes share: endpoint, no response id, cache counts."""
 
     provider_name = sc.PROVIDER_AWS_BEDROCK
+    client_library = "botocore"
+    separate_system_instructions = True
     response_model_keys = ("model_name", "model_id")
     # The AWS RequestId in ``ResponseMetadata`` names the HTTP request, not the response.
     response_id_key = None

@@ -50,6 +50,7 @@ class GoogleGenAIMapper(ChatModelMapper):
 
     model_classes = ("langchain_google_genai.ChatGoogleGenerativeAI",)
     provider_name = sc.PROVIDER_GCP_GEMINI
+    separate_system_instructions = True
     request_fields = GENAI_FIELDS
     response_model_keys = ("model_name",)
     finish_reason_keys = ("finish_reason",)

@@ -48,6 +48,7 @@ class VertexAIMapper(ChatModelMapper):
 
     model_classes = ("langchain_google_vertexai.ChatVertexAI",)
     provider_name = sc.PROVIDER_GCP_VERTEX_AI
+    separate_system_instructions = True
     request_fields = VERTEX_FIELDS
     response_model_keys = ("model_version", "model_name")
     finish_reason_keys = ("finish_reason",)
