@@ -1,0 +1,289 @@
+"""The Jaeger and Grafana setups are consistent by construction (Docker cannot run here).
+
+Every YAML/JSON file loads; every file a compose service mounts exists; every host:port one
+component uses to reach another is a compose service listening on that port; the ports the
+READMEs tell users to open are the ones published; the dashboard only uses provisioned data
+sources. ``promtool`` (Debian's prometheus package) validates prometheus.yml when installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+JAEGER = ROOT / "examples/jaeger"
+GRAFANA = ROOT / "examples/grafana"
+
+
+def load(path: Path):
+    return yaml.safe_load(path.read_text())
+
+
+def published(service: dict) -> dict[int, int]:
+    """Host port -> container port, from "host:container" entries."""
+    ports = {}
+    for entry in service.get("ports", []):
+        host, container = str(entry).split("/")[0].split(":")[-2:]
+        ports[int(host)] = int(container)
+    return ports
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """Container path -> source (a ./relative path or a named volume)."""
+    found = {}
+    for entry in service.get("volumes", []):
+        source, target = entry.split(":")[:2]
+        found[target] = source
+    return found
+
+
+def port_of(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def grafana_compose() -> dict:
+    return load(GRAFANA / "docker-compose.yml")
+
+
+def flag(service: dict, name: str) -> str:
+    """The value of ``--name=value`` / ``-name=value`` in a service's command."""
+    for argument in service.get("command", []):
+        key, _, value = argument.partition("=")
+        if key.lstrip("-") == name:
+            return value
+    raise AssertionError(f"no {name} in {service.get('command')}")
+
+
+def mounted_file(compose_dir: Path, service: dict, container_path: str) -> Path:
+    """The host file behind a container path, through the service's bind mounts."""
+    for target, source in mounts(service).items():
+        if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
+            assert source.startswith("./"), f"{container_path} is not bind-mounted"
+            host = compose_dir / source / Path(container_path).relative_to(target)
+            assert host.exists(), host
+            return host
+    raise AssertionError(f"{container_path} is not mounted")
+
+
+# -- compose files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compose_dir", [JAEGER, GRAFANA], ids=["jaeger", "grafana"])
+def test_compose_services_are_pinned_and_mount_existing_files(compose_dir):
+    compose = load(compose_dir / "docker-compose.yml")
+    volumes = set(compose.get("volumes") or {})
+    for name, service in compose["services"].items():
+        image = service["image"]
+        repository, _, tag = image.rpartition(":")
+        assert repository and tag and tag != "latest", f"{name}: pin {image}"
+        for source in mounts(service).values():
+            if source.startswith("."):
+                assert (compose_dir / source).exists(), f"{name}: {source} is missing"
+            else:
+                assert source in volumes, f"{name}: volume {source} is not declared"
+        depends = service.get("depends_on", [])
+        assert set(depends) <= set(compose["services"]), name
+
+
+def test_jaeger_publishes_otlp_and_the_ui():
+    (jaeger,) = load(JAEGER / "docker-compose.yml")["services"].values()
+    assert published(jaeger) == {4317: 4317, 4318: 4318, 16686: 16686}
+    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+
+
+def test_grafana_stack_publishes_the_documented_ports(grafana_compose):
+    services = grafana_compose["services"]
+    assert set(services) == {"otel-collector", "tempo-init", "tempo", "prometheus", "grafana"}
+    assert published(services["otel-collector"]) == {4317: 4317, 4318: 4318}
+    assert published(services["grafana"]) == {3000: 3000}
+    assert published(services["prometheus"]) == {9090: 9090}
+    assert published(services["tempo"]) == {3200: 3200}
+    # Tempo's data volume is made writable for its user before it starts.
+    init = services["tempo-init"]
+    assert init["image"] == services["tempo"]["image"]
+    assert mounts(init) == {"/var/tempo": "tempo-data"}
+    assert services["tempo"]["depends_on"] == {
+        "tempo-init": {"condition": "service_completed_successfully"}
+    }
+
+
+# -- the Collector ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def collector(grafana_compose) -> dict:
+    service = grafana_compose["services"]["otel-collector"]
+    return load(mounted_file(GRAFANA, service, flag(service, "config")))
+
+
+def test_collector_receives_otlp_on_the_published_ports(collector, grafana_compose):
+    protocols = collector["receivers"]["otlp"]["protocols"]
+    assert protocols["grpc"]["endpoint"] == "0.0.0.0:4317"
+    assert protocols["http"]["endpoint"] == "0.0.0.0:4318"
+    container_ports = set(published(grafana_compose["services"]["otel-collector"]).values())
+    assert {port_of(p["endpoint"]) for p in protocols.values()} == container_ports
+
+
+def test_collector_pipelines_use_defined_components_and_send_traces_to_tempo_metrics_to_prometheus(
+    collector, grafana_compose
+):
+    pipelines = collector["service"]["pipelines"]
+    assert set(pipelines) == {"traces", "metrics"}
+    used = {kind: set() for kind in ("receivers", "processors", "exporters")}
+    for pipeline in pipelines.values():
+        for kind, names in pipeline.items():
+            assert set(names) <= set(collector[kind]), (kind, names)
+            used[kind] |= set(names)
+    for kind, names in used.items():
+        assert names == set(collector[kind]), f"unused {kind}"
+
+    assert pipelines["traces"]["exporters"] == ["otlp/tempo"]
+    tempo_endpoint = collector["exporters"]["otlp/tempo"]["endpoint"]
+    host, port = tempo_endpoint.split(":")
+    assert host in grafana_compose["services"]
+    tempo = load(GRAFANA / "tempo.yaml")
+    assert port_of(tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]) == (
+        int(port)
+    )
+    assert collector["exporters"]["otlp/tempo"]["tls"] == {"insecure": True}
+
+    assert pipelines["metrics"]["exporters"] == ["prometheus"]
+    exporter = collector["exporters"]["prometheus"]
+    # The dashboard's names (…_seconds_bucket) need the unit suffixes.
+    assert exporter["add_metric_suffixes"] is True
+    assert exporter["resource_to_telemetry_conversion"] == {"enabled": False}
+
+
+# -- Prometheus, Tempo, Grafana ---------------------------------------------------------------
+
+
+def prometheus_config(grafana_compose) -> Path:
+    service = grafana_compose["services"]["prometheus"]
+    return mounted_file(GRAFANA, service, flag(service, "config.file"))
+
+
+def test_prometheus_scrapes_the_collector_exporter(grafana_compose, collector):
+    config = load(prometheus_config(grafana_compose))
+    (job,) = config["scrape_configs"]
+    (targets,) = [c["targets"] for c in job["static_configs"]]
+    exporter_port = port_of(collector["exporters"]["prometheus"]["endpoint"])
+    assert targets == [f"otel-collector:{exporter_port}"]
+    assert job["honor_labels"] is True
+    assert targets[0].split(":")[0] in grafana_compose["services"]
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_promtool_accepts_the_prometheus_config(grafana_compose):
+    result = subprocess.run(
+        ["promtool", "check", "config", str(prometheus_config(grafana_compose))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tempo_config_stores_in_its_volume_and_serves_the_api_port(grafana_compose):
+    service = grafana_compose["services"]["tempo"]
+    tempo = load(mounted_file(GRAFANA, service, flag(service, "config.file")))
+    assert tempo["server"]["http_listen_port"] == 3200
+    storage = tempo["storage"]["trace"]
+    assert storage["backend"] == "local"
+    for path in (storage["wal"]["path"], storage["local"]["path"]):
+        assert path.startswith("/var/tempo/")
+    assert mounts(service)["/var/tempo"] == "tempo-data"
+
+
+@pytest.fixture(scope="module")
+def provisioning(grafana_compose) -> Path:
+    service = grafana_compose["services"]["grafana"]
+    return mounted_file(GRAFANA, service, "/etc/grafana/provisioning")
+
+
+def test_grafana_data_sources_point_at_the_services(provisioning, grafana_compose):
+    (datasources_file,) = (provisioning / "datasources").glob("*.yaml")
+    config = load(datasources_file)
+    assert config["apiVersion"] == 1
+    sources = {source["uid"]: source for source in config["datasources"]}
+    assert {uid: s["type"] for uid, s in sources.items()} == {
+        "prometheus": "prometheus",
+        "tempo": "tempo",
+    }
+    tempo = load(GRAFANA / "tempo.yaml")
+    expected_ports = {"prometheus": 9090, "tempo": tempo["server"]["http_listen_port"]}
+    for uid, source in sources.items():
+        url = urlsplit(source["url"])
+        assert url.hostname in grafana_compose["services"], source
+        assert url.port == expected_ports[uid]
+        container_ports = set(published(grafana_compose["services"][url.hostname]).values())
+        assert url.port in container_ports
+
+
+def test_grafana_loads_the_dashboard_with_provisioned_data_sources(provisioning, grafana_compose):
+    service = grafana_compose["services"]["grafana"]
+    (provider,) = load(provisioning / "dashboards" / "dashboards.yaml")["providers"]
+    folder = mounted_file(GRAFANA, service, provider["options"]["path"])
+    (dashboard_file,) = folder.glob("*.json")
+    home = service["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert mounted_file(GRAFANA, service, home) == dashboard_file
+
+    dashboard = json.loads(dashboard_file.read_text())
+    (datasources_file,) = (provisioning / "datasources").glob("*.yaml")
+    provisioned = {(s["type"], s["uid"]) for s in load(datasources_file)["datasources"]}
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert (panel["datasource"]["type"], panel["datasource"]["uid"]) in provisioned
+        for target in panel["targets"]:
+            assert target["datasource"] == panel["datasource"]
+    assert dashboard["uid"] == "langchain-genai"
+
+
+# -- what the READMEs tell users --------------------------------------------------------------
+
+
+def section(text: str, heading: str) -> str:
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert match, heading
+    return match.group(1)
+
+
+def readme_facts(body: str) -> tuple[set[str], set[int]]:
+    composes = set(re.findall(r"docker compose -f (\S+) up -d", body))
+    ports = {int(p) for p in re.findall(r"localhost:(\d+)", body)}
+    return composes, ports
+
+
+@pytest.mark.parametrize("readme", ["README.md", "examples/README.md"])
+@pytest.mark.parametrize(
+    ("heading", "compose_dir"),
+    [("See it in Jaeger", JAEGER), ("See it in Grafana", GRAFANA)],
+    ids=["jaeger", "grafana"],
+)
+def test_readme_commands_match_the_compose_files(readme, heading, compose_dir):
+    body = section((ROOT / readme).read_text(), heading)
+    composes, ports = readme_facts(body)
+    assert composes == {str((compose_dir / "docker-compose.yml").relative_to(ROOT))}
+    compose = load(compose_dir / "docker-compose.yml")
+    published_ports = {p for s in compose["services"].values() for p in published(s)}
+    assert ports, "the section names no port"
+    assert ports <= published_ports, ports - published_ports
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317" in body
+    for example in re.findall(r"examples/(\w+\.py)", body):
+        assert (ROOT / "examples" / example).exists(), example
+    commands = [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", body, re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+    assert 0 < len(commands) <= 5
