@@ -6,8 +6,13 @@ DEMO_ENV := OTEL_SERVICE_NAME=langchain-otel-quickstart OTEL_TRACES_EXPORTER=con
 	OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none
 
 COMPAT_VENV := .venv-openai-v2
+# The test matrix: oldest supported (on the oldest Python) and newest releases.
+OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3)),$(PYTHON))
+MATRIX_TESTS := tests/test_call_paths.py tests/test_instrumentor.py tests/test_metrics.py \
+	tests/test_concurrency.py tests/test_lifecycle.py tests/test_security.py tests/test_faults.py \
+	tests/test_memory.py tests/test_fuzz_mappers.py
 
-.PHONY: demo test lint typecheck pytest pytest-compat bench clean
+.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,7 @@ demo: $(VENV)/.demo-installed
 	$(DEMO_ENV) $(BIN)/opentelemetry-instrument $(BIN)/python examples/quickstart.py
 
 ## test: lint, type-check and the whole test suite (plus the suite that needs its own venv)
-test: lint typecheck pytest pytest-compat
+test: lint typecheck pytest pytest-compat test-matrix
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests examples benchmarks
@@ -46,5 +51,44 @@ $(COMPAT_VENV)/.installed: pyproject.toml tests/compat/requirements-openai-v2.tx
 pytest-compat: $(COMPAT_VENV)/.installed
 	COMPAT_SUITE=openai-v2 $(COMPAT_VENV)/bin/python -m pytest tests/compat
 
+.venv-oldest/.installed: pyproject.toml tests/compat/requirements-oldest.txt
+	test -x .venv-oldest/bin/python || $(OLDEST_PYTHON) -m venv .venv-oldest
+	.venv-oldest/bin/pip install -q -r tests/compat/requirements-oldest.txt
+	.venv-oldest/bin/pip install -q --no-deps -e .
+	touch $@
+
+.venv-latest/.installed: pyproject.toml tests/compat/requirements-latest.txt
+	test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/pip install -q --upgrade -r tests/compat/requirements-latest.txt
+	.venv-latest/bin/pip install -q --no-deps -e .
+	touch $@
+
+## test-matrix: the version-independent tests on the oldest and the newest supported stack
+test-matrix: .venv-oldest/.installed .venv-latest/.installed
+	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings $(MATRIX_TESTS)
+	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q $(MATRIX_TESTS)
+
+# The benchmarks' own venv: this package, langchain-core and the peer instrumentations (each
+# optional: one that fails to install is skipped by the bench, which says so in RESULTS.md).
+BENCH_VENV := .venv-bench
+BENCH_ARGS ?=
+
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3"
+	$(BENCH_VENV)/bin/python -m benchmarks.install
+	touch $@
+
+.PHONY: bench-profile
+
+## bench: overhead per call vs uninstrumented, a bare-span floor and the peers; memory growth
+## -> benchmarks/RESULTS.md (not part of `make test`; BENCH_ARGS="--rounds 3" etc.)
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
+## bench-profile: cProfile of langchain-otel's invoke and stream -> benchmarks/PROFILE.md
+bench-profile: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks.profiling
+
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache

@@ -104,7 +104,8 @@ async def test_connection_refused(fake_server, span_exporter):
 def test_stream_failing_midway(faulty_server, span_exporter, metric_reader):
     model = make_model(faulty_server, base_url=f"{faulty_server.url}/broken/v1")
     received = []
-    with pytest.raises(openai.APIError) as raised:
+    # openai >= 1.x-late wraps the transport error; older clients let httpx's through.
+    with pytest.raises((openai.APIError, httpx.HTTPError)) as raised:
         for chunk in model.stream("hi"):
             received.append(chunk)
 
@@ -190,23 +191,24 @@ def test_keyboard_interrupt(span_exporter):
 
 def test_exporter_endpoint_down_does_not_hold_calls(meter_provider):
     """OTLP to a closed port behind a BatchSpanProcessor: exports fail in the background."""
-    exporter = OTLPSpanExporter(endpoint=f"127.0.0.1:{closed_port()}", insecure=True, timeout=5)
+    exporter = OTLPSpanExporter(endpoint=f"127.0.0.1:{closed_port()}", insecure=True, timeout=2)
     provider = TracerProvider()
-    processor = BatchSpanProcessor(exporter, schedule_delay_millis=10)
+    processor = BatchSpanProcessor(exporter, schedule_delay_millis=10, export_timeout_millis=2000)
     provider.add_span_processor(processor)
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(tracer_provider=provider, meter_provider=meter_provider)
     try:
-        started = time.perf_counter()
-        answers = [ChatScripted().invoke("hi").content for _ in range(200)]
-        elapsed = time.perf_counter() - started
+        answers, slowest = [], 0.0
+        for _ in range(200):
+            started = time.perf_counter()
+            answers.append(ChatScripted().invoke("hi").content)
+            slowest = max(slowest, time.perf_counter() - started)
     finally:
         instrumentor.uninstrument()
-        # Teardown must not wait on the dead endpoint either (the process exits with pending spans).
-        processor.shutdown = lambda: None
+        provider.shutdown()  # stop the export thread: it would keep retrying into later tests
     assert answers == ["scripted answer"] * 200
-    # The exporter's own timeout is 5 s per attempt; the calls never wait for it.
-    assert elapsed < 5
+    # An export attempt may take the exporter's 2 s timeout: no call ever waits for one.
+    assert slowest < 2
 
 
 @pytest.mark.usefixtures("instrument")

@@ -113,7 +113,8 @@ def test_no_allocation_survives_a_call(instrumented_counting):
         tracemalloc.stop()
 
     growth = after - before
-    assert growth < 16 * 1024, f"{growth} bytes kept after 3000 calls"
+    # A leak of one small object per call would keep > 150 KB; allocator noise stays far below.
+    assert growth < 64 * 1024, f"{growth} bytes kept after 3000 calls"
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")

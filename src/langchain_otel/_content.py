@@ -380,7 +380,20 @@ class EventEmitter:
     def emit(self, span: Span, attributes: Mapping[str, Any]) -> None:
         from opentelemetry import trace  # noqa: PLC0415
 
-        context = trace.set_span_in_context(span)
-        self._logger.emit(
-            self._record(event_name=EVENT_NAME, attributes=dict(attributes), context=context)
-        )
+        span_context = span.get_span_context()
+        values = dict(attributes)
+        try:
+            record = self._record(
+                event_name=EVENT_NAME,
+                context=trace.set_span_in_context(span),
+                attributes=values,
+            )
+        except TypeError:  # opentelemetry-api < 1.35: no event_name, the event.name attribute
+            values["event.name"] = EVENT_NAME
+            record = self._record(
+                trace_id=span_context.trace_id,
+                span_id=span_context.span_id,
+                trace_flags=span_context.trace_flags,
+                attributes=values,
+            )
+        self._logger.emit(record)
