@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
+from opentelemetry.instrumentation.openai import OpenAIInstrumentor as TraceloopOpenAIInstrumentor
 
 from langchain_otel import LangChainInstrumentor
 from tests.fakes import openai as fake
@@ -102,3 +103,35 @@ def test_without_a_provider_layer_nothing_changes(
 
     assert len(inference_spans(span_exporter)) == 1
     assert duration_points_by_scope(metric_reader) == {"langchain_otel": 1}
+
+
+@pytest.mark.parametrize("policy", ["suppress", "keep"])
+def test_traceloop_openai_instrumentation(
+    policy, tracer_provider, meter_provider, fake_server, span_exporter, metric_reader
+):
+    theirs, ours = TraceloopOpenAIInstrumentor(), LangChainInstrumentor()
+    theirs.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    ours.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider, provider_spans=policy
+    )
+    try:
+        make_model(fake_server).invoke("hi")
+        list(make_model(fake_server).stream("hi"))
+    finally:
+        ours.uninstrument()
+        theirs.uninstrument()
+
+    spans = span_exporter.get_finished_spans()
+    mine = [s for s in spans if s.instrumentation_scope.name == "langchain_otel"]
+    others = [s for s in spans if s.instrumentation_scope.name != "langchain_otel"]
+    assert len(mine) == 2
+    if policy == "suppress":
+        assert others == []
+        assert duration_points_by_scope(metric_reader) == {"langchain_otel": 2}
+    else:
+        assert others
+        assert {s.parent.span_id for s in others} <= {s.context.span_id for s in mine}
+        # Each call counted once: theirs record, ours stand aside.
+        assert duration_points_by_scope(metric_reader) == {
+            "opentelemetry.instrumentation.openai.v1": 2
+        }

@@ -44,9 +44,11 @@ _METRIC_LAYERS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
     "openai": (
         ("opentelemetry.instrumentation.genai.openai", "OpenAIInstrumentor", True),
         ("opentelemetry.instrumentation.openai_v2", "OpenAIInstrumentor", False),
+        ("opentelemetry.instrumentation.openai", "OpenAIInstrumentor", True),  # Traceloop
     ),
     "anthropic": (
         ("opentelemetry.instrumentation.genai.anthropic", "AnthropicInstrumentor", True),
+        ("opentelemetry.instrumentation.anthropic", "AnthropicInstrumentor", True),  # Traceloop
     ),
 }
 
