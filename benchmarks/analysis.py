@@ -1,0 +1,240 @@
+"""From per-round timings to overheads, ratios, per-chunk costs and the target verdicts."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks.variants import BASELINE, BY_NAME
+from benchmarks.workloads import LONG_CHUNKS, MAIN_OPS, SHORT_CHUNKS, SHORT_OF
+
+SUBJECT = "langchain-otel"
+SAMPLED_OUT = "langchain-otel-sampled-out"
+FLOOR = "floor"
+TRACELOOP = "traceloop"
+
+FLOOR_FACTOR = 1.3
+TRACELOOP_FACTOR = 0.4
+PER_CHUNK_LIMIT_US = 1.0
+SAMPLED_OUT_FACTOR = 0.5
+RSS_LIMIT_BYTES = 256 * 1024  # over the second half of the calls: one pymalloc arena
+TRACED_LIMIT_BYTES_PER_CALL = 2.0
+
+
+@dataclass
+class Cell:
+    """One variant x op over the rounds."""
+
+    rounds_us: list[float]
+    spans_per_call: float
+    calls_per_batch: int
+    #: Attributes on the last span exported (None: no span).
+    attributes: int | None = None
+
+    @property
+    def median_us(self) -> float:
+        return statistics.median(self.rounds_us)
+
+    @property
+    def spread_pct(self) -> float:
+        """(max - min) / median over the rounds, in percent: how noisy this cell was."""
+        return 100 * (max(self.rounds_us) - min(self.rounds_us)) / self.median_us
+
+
+@dataclass
+class Table:
+    """Every measured cell, and what is derived from them."""
+
+    cells: dict[str, dict[str, Cell]]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def has(self, variant: str, op: str) -> bool:
+        return op in self.cells.get(variant, {})
+
+    def median(self, variant: str, op: str) -> float:
+        return self.cells[variant][op].median_us
+
+    def overhead(self, variant: str, op: str) -> float | None:
+        if not (self.has(variant, op) and self.has(BASELINE, op)):
+            return None
+        return self.median(variant, op) - self.median(BASELINE, op)
+
+    def floor_ratio(self, variant: str, op: str) -> float | None:
+        """Overhead over the overhead of the floor with the same span pipeline."""
+        floor = BY_NAME[variant].floor
+        mine, theirs = self.overhead(variant, op), self.overhead(floor, op)
+        if mine is None or theirs is None or theirs <= 0:
+            return None
+        return mine / theirs
+
+    def per_chunk(self, variant: str, op: str) -> float | None:
+        """Marginal overhead per chunk: the overhead's slope between 2- and 20-chunk streams."""
+        short = SHORT_OF.get(op)
+        if short is None:
+            return None
+        long_overhead, short_overhead = self.overhead(variant, op), self.overhead(variant, short)
+        if long_overhead is None or short_overhead is None:
+            return None
+        return (long_overhead - short_overhead) / (LONG_CHUNKS - SHORT_CHUNKS)
+
+
+def build_table(rounds: Sequence[Mapping[str, object]], errors: Mapping[str, str]) -> Table:
+    """``rounds``: the workers' JSON results (any order, any round)."""
+    values: dict[str, dict[str, list[float]]] = {}
+    spans: dict[str, dict[str, list[float]]] = {}
+    calls: dict[str, dict[str, list[int]]] = {}
+    attributes: dict[str, dict[str, int | None]] = {}
+    for result in rounds:
+        variant = str(result["variant"])
+        ops = result.get("ops")
+        if not isinstance(ops, dict):
+            continue
+        for op, data in ops.items():
+            values.setdefault(variant, {}).setdefault(op, []).append(float(data["us"]))
+            spans.setdefault(variant, {}).setdefault(op, []).append(float(data["spans_per_call"]))
+            calls.setdefault(variant, {}).setdefault(op, []).append(int(data["calls_per_batch"]))
+            attributes.setdefault(variant, {})[op] = data.get("attributes")
+    cells = {
+        variant: {
+            op: Cell(
+                rounds_us,
+                statistics.median(spans[variant][op]),
+                int(statistics.median(calls[variant][op])),
+                attributes[variant][op],
+            )
+            for op, rounds_us in by_op.items()
+        }
+        for variant, by_op in values.items()
+    }
+    return Table(cells, dict(errors))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    passed: bool | None  # None: could not be evaluated
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return {True: "PASS", False: "FAIL", None: "SKIP"}[self.passed]
+
+
+def _fmt(value: float | None, unit: str = " µs") -> str:
+    return "n/a" if value is None else f"{value:.1f}{unit}"
+
+
+def _ratio_check(
+    table: Table, target: str, variant: str, op: str, other: str, factor: float
+) -> Verdict:
+    mine, theirs = table.overhead(variant, op), table.overhead(other, op)
+    if mine is None or theirs is None:
+        return Verdict(target, None, f"{other} or {variant} not measured")
+    limit = factor * theirs
+    return Verdict(
+        target,
+        mine <= limit,
+        f"overhead {_fmt(mine)} vs limit {factor} x {_fmt(theirs)} = {_fmt(limit)}"
+        + (f" ({mine / theirs:.2f}x)" if theirs > 0 else ""),
+    )
+
+
+def timing_verdicts(table: Table) -> list[Verdict]:
+    verdicts = []
+    for op in ("invoke", "ainvoke"):
+        verdicts.append(
+            _ratio_check(
+                table, f"{op}: overhead ≤ {FLOOR_FACTOR} x floor", SUBJECT, op, FLOOR, FLOOR_FACTOR
+            )
+        )
+        verdicts.append(
+            _ratio_check(
+                table,
+                f"{op}: overhead ≤ {TRACELOOP_FACTOR} x Traceloop",
+                SUBJECT,
+                op,
+                TRACELOOP,
+                TRACELOOP_FACTOR,
+            )
+        )
+    for op in ("stream", "astream"):
+        verdicts.append(
+            _ratio_check(
+                table, f"{op}: overhead ≤ {FLOOR_FACTOR} x floor", SUBJECT, op, FLOOR, FLOOR_FACTOR
+            )
+        )
+        slope, floor_slope = table.per_chunk(SUBJECT, op), table.per_chunk(FLOOR, op)
+        verdicts.append(
+            Verdict(
+                f"{op}: overhead per chunk ≤ {PER_CHUNK_LIMIT_US:g} µs",
+                None if slope is None else slope <= PER_CHUNK_LIMIT_US,
+                f"{_fmt(slope)} per chunk (floor: {_fmt(floor_slope)})",
+            )
+        )
+    for op in MAIN_OPS:
+        verdicts.append(
+            _ratio_check(
+                table,
+                f"{op}, sampled out (metrics on): overhead ≤ {SAMPLED_OUT_FACTOR} x floor",
+                SAMPLED_OUT,
+                op,
+                FLOOR,
+                SAMPLED_OUT_FACTOR,
+            )
+        )
+    return verdicts
+
+
+@dataclass(frozen=True)
+class MemoryResult:
+    """One ``benchmarks.memory`` scenario (see that module for the method)."""
+
+    scenario: str
+    calls: int = 0
+    traced_calls: int = 0
+    seconds: float = 0.0
+    spans_per_call: float = 0.0
+    rss_quarters: tuple[int, ...] = ()
+    traced_growth: int = 0
+    traced_slope: float = 0.0
+    top_sites: tuple[str, ...] = ()
+    error: str = ""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MemoryResult:
+        if "error" in data:
+            return cls(str(data["scenario"]), error=str(data["error"]))
+        return cls(
+            scenario=str(data["scenario"]),
+            calls=int(data["calls"]),
+            traced_calls=int(data["traced_calls"]),
+            seconds=float(data["seconds"]),
+            spans_per_call=float(data["spans_per_call"]),
+            rss_quarters=tuple(int(value) for value in data["rss_quarters"]),
+            traced_growth=int(data["traced_growth"]),
+            traced_slope=float(data["traced_slope"]),
+            top_sites=tuple(str(site) for site in data["top_sites"]),
+        )
+
+    @property
+    def rss_last_half(self) -> int:
+        return self.rss_quarters[-1] - self.rss_quarters[2]
+
+
+def memory_verdict(result: MemoryResult) -> Verdict:
+    target = f"memory ({result.scenario}): no growth after warm-up"
+    if result.error:
+        return Verdict(target, None, result.error)
+    passed = (
+        result.rss_last_half <= RSS_LIMIT_BYTES
+        and result.traced_slope <= TRACED_LIMIT_BYTES_PER_CALL
+    )
+    return Verdict(
+        target,
+        passed,
+        f"RSS {result.rss_last_half / 1024:+.0f} KB over the last {result.calls // 2:,} calls "
+        f"(limit {RSS_LIMIT_BYTES // 1024} KB); tracemalloc {result.traced_slope:.2f} B/call "
+        f"(limit {TRACED_LIMIT_BYTES_PER_CALL:g})",
+    )

@@ -1,0 +1,152 @@
+"""Markdown for ``RESULTS.md`` and the console: the tables, the targets, the memory check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
+
+from benchmarks.analysis import MemoryResult, Table, Verdict
+from benchmarks.variants import BASELINE, VARIANTS
+from benchmarks.workloads import MAIN_OPS, OPS, SHORT_OF
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def short_path(filename: str) -> str:
+    """A source path without the venv or checkout prefix (``stdlib/`` for the standard library)."""
+    for marker in ("site-packages/", f"{ROOT}/src/", f"{ROOT}/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    if "/lib/python3" in filename:
+        return "stdlib/" + filename.rsplit("/", 1)[-1]
+    return filename
+
+
+def _num(value: float | None, digits: int = 1, sign: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def _rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def summary_table(table: Table) -> list[str]:
+    """Overhead per call (µs) and its ratio to the floor's, per variant and op."""
+    header = [
+        "variant",
+        *(f"{op} overhead µs (x floor)" for op in MAIN_OPS),
+        *(f"{op} µs/chunk" for op in SHORT_OF),
+        "spans/call",
+        "attributes (invoke/stream)",
+    ]
+    rows = []
+    for variant in VARIANTS:
+        name = variant.name
+        if name not in table.cells:
+            continue
+        if name == BASELINE:
+            cells = [f"**{_num(table.median(name, op))} µs/call**" for op in MAIN_OPS]
+            rows.append([f"{name} (absolute)", *cells, "-", "-", "0", "-"])
+            continue
+        cells = []
+        for op in MAIN_OPS:
+            ratio = table.floor_ratio(name, op)
+            cells.append(
+                f"{_num(table.overhead(name, op), sign=True)}"
+                + (f" ({ratio:.2f}x)" if ratio is not None else "")
+            )
+        chunks = [_num(table.per_chunk(name, op), 2, sign=True) for op in SHORT_OF]
+        spans = table.cells[name]["invoke"].spans_per_call
+        attributes = "/".join(
+            str(table.cells[name][op].attributes) if table.has(name, op) else "-"
+            for op in ("invoke", "stream")
+        )
+        rows.append([name, *cells, *chunks, f"{spans:.2f}", attributes.replace("None", "-")])
+    return _rows(header, rows)
+
+
+def detail_table(table: Table) -> list[str]:
+    header = [
+        "variant",
+        "op",
+        "median µs/call",
+        "overhead µs",
+        "x floor",
+        "spread %",
+        "calls/batch",
+        "spans/call",
+    ]
+    rows = []
+    for variant in VARIANTS:
+        name = variant.name
+        for op in OPS:
+            if not table.has(name, op):
+                continue
+            cell = table.cells[name][op]
+            ratio = table.floor_ratio(name, op) if name != BASELINE else None
+            rows.append(
+                [
+                    name,
+                    op,
+                    _num(cell.median_us),
+                    "-" if name == BASELINE else _num(table.overhead(name, op), sign=True),
+                    "-" if ratio is None else f"{ratio:.2f}",
+                    f"{cell.spread_pct:.0f}",
+                    str(cell.calls_per_batch),
+                    f"{cell.spans_per_call:.2f}",
+                ]
+            )
+    return _rows(header, rows)
+
+
+def verdict_lines(verdicts: Sequence[Verdict]) -> list[str]:
+    return _rows(
+        ["target", "result", "numbers"], [[v.target, f"**{v.label}**", v.detail] for v in verdicts]
+    )
+
+
+def memory_table(results: Sequence[MemoryResult]) -> list[str]:
+    header = [
+        "scenario",
+        "calls",
+        "µs/call",
+        "RSS growth per quarter, KB",
+        "RSS growth, last half, KB",
+        "traced calls",
+        "tracemalloc growth KB",
+        "tracemalloc B/call (slope)",
+        "spans/call",
+    ]
+    rows = []
+    for result in results:
+        if result.error:
+            rows.append([result.scenario, "error", result.error, *[""] * 6])
+            continue
+        rss = result.rss_quarters
+        rows.append(
+            [
+                result.scenario,
+                f"{result.calls:,}",
+                f"{result.seconds / result.calls * 1e6:.0f}",
+                ", ".join(f"{(after - before) / 1024:+.0f}" for before, after in pairwise(rss)),
+                f"{result.rss_last_half / 1024:+.0f}",
+                f"{result.traced_calls:,}",
+                f"{result.traced_growth / 1024:.1f}",
+                f"{result.traced_slope:.2f}",
+                f"{result.spans_per_call:.2f}",
+            ]
+        )
+    return _rows(header, rows)
+
+
+def sites_lines(results: Sequence[MemoryResult]) -> list[str]:
+    return [
+        f"- `{result.scenario}`: " + "; ".join(f"`{site}`" for site in result.top_sites)
+        for result in results
+        if result.top_sites
+    ]

@@ -1,0 +1,137 @@
+"""The measured calls: one chat-model call per op, and the timing loop around them."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from benchmarks.fake_chat import BenchChatModel
+
+MESSAGES: list[BaseMessage] = [
+    SystemMessage("You are a helpful assistant. Answer in one or two sentences."),
+    HumanMessage("What is the capital of France?"),
+]
+LONG_CHUNKS = 20
+SHORT_CHUNKS = 2
+
+# op -> chunks per call (0: not a stream). stream/astream are the reported streams; the short
+# ones only give the per-chunk slope: (overhead at 20 chunks - overhead at 2 chunks) / 18.
+OPS: dict[str, int] = {
+    "invoke": 0,
+    "ainvoke": 0,
+    "stream": LONG_CHUNKS,
+    "astream": LONG_CHUNKS,
+    "stream-2": SHORT_CHUNKS,
+    "astream-2": SHORT_CHUNKS,
+}
+MAIN_OPS = ("invoke", "ainvoke", "stream", "astream")
+SHORT_OF = {"stream": "stream-2", "astream": "astream-2"}
+
+
+def sync_call(op: str) -> Callable[[], object] | None:
+    """One synchronous call of ``op``, or None for an async op."""
+    model = BenchChatModel(chunks=OPS[op] or LONG_CHUNKS)
+    if op == "invoke":
+        return lambda: model.invoke(MESSAGES)
+    if op.startswith("stream"):
+
+        def consume() -> None:
+            for _chunk in model.stream(MESSAGES):
+                pass
+
+        return consume
+    return None
+
+
+def async_call(op: str) -> Callable[[], Awaitable[object]]:
+    model = BenchChatModel(chunks=OPS[op] or LONG_CHUNKS)
+    if op == "ainvoke":
+        return lambda: model.ainvoke(MESSAGES)
+
+    async def consume() -> None:
+        async for _chunk in model.astream(MESSAGES):
+            pass
+
+    return consume
+
+
+@dataclass
+class Timing:
+    """Per-call µs of each timed batch, and how many calls a batch made."""
+
+    batches_us: list[float]
+    calls_per_batch: int
+    calls_total: int
+
+    @property
+    def median_us(self) -> float:
+        return statistics.median(self.batches_us)
+
+
+def _plan(warm_s: float, warm_calls: int, budget_s: float, batches: int) -> int:
+    per_call = warm_s / max(warm_calls, 1)
+    return max(10, int(budget_s / batches / max(per_call, 1e-7)))
+
+
+def time_sync(
+    call: Callable[[], object],
+    budget_s: float,
+    batches: int,
+    warmup_s: float,
+    between: Callable[[], None],
+) -> Timing:
+    warm_calls, start = 0, time.perf_counter()
+    while warm_calls < 50 or time.perf_counter() - start < warmup_s:
+        call()
+        warm_calls += 1
+    per_batch = _plan(time.perf_counter() - start, warm_calls, budget_s, batches)
+    results = []
+    for _ in range(batches):
+        between()
+        gc.collect()
+        begin = time.perf_counter_ns()
+        for _ in range(per_batch):
+            call()
+        results.append((time.perf_counter_ns() - begin) / per_batch / 1000)
+    return Timing(results, per_batch, warm_calls + per_batch * batches)
+
+
+def time_async(
+    call: Callable[[], Awaitable[object]],
+    budget_s: float,
+    batches: int,
+    warmup_s: float,
+    between: Callable[[], None],
+) -> Timing:
+    async def main() -> Timing:
+        warm_calls, start = 0, time.perf_counter()
+        while warm_calls < 50 or time.perf_counter() - start < warmup_s:
+            await call()
+            warm_calls += 1
+        per_batch = _plan(time.perf_counter() - start, warm_calls, budget_s, batches)
+        results = []
+        for _ in range(batches):
+            between()
+            gc.collect()
+            begin = time.perf_counter_ns()
+            for _ in range(per_batch):
+                await call()
+            results.append((time.perf_counter_ns() - begin) / per_batch / 1000)
+        return Timing(results, per_batch, warm_calls + per_batch * batches)
+
+    return asyncio.run(main())
+
+
+def time_op(
+    op: str, budget_s: float, batches: int, warmup_s: float, between: Callable[[], None]
+) -> Timing:
+    call = sync_call(op)
+    if call is not None:
+        return time_sync(call, budget_s, batches, warmup_s, between)
+    return time_async(async_call(op), budget_s, batches, warmup_s, between)
