@@ -144,14 +144,13 @@ class ChatInvocation:
 
     def start_details(self, request: ChatRequest, args: Sequence[Any]) -> None:
         """Request attributes (recording spans, content events) and the input content (opt-in)."""
-        try:
-            attributes = bounded(self._mapper.request_attributes(request))
-            tools = tool_names(request.kwargs)
-            if tools is not None:
-                attributes[sc.TOOL_DEFINITIONS] = tools
+        try:  # set on the span with the response attributes, in one call, when the call ends
+            attributes = self._mapper.request_attributes(request)
+            if "tools" in request.kwargs:
+                tools = tool_names(request.kwargs)
+                if tools is not None:
+                    attributes[sc.TOOL_DEFINITIONS] = tools
             self.request_attributes = attributes
-            if self.recording:
-                self.span.set_attributes(attributes)
         except Exception:
             _logger.debug("langchain-otel: request attributes failed", exc_info=True)
         if self._telemetry.content is not None:
@@ -207,6 +206,8 @@ class ChatInvocation:
             span_attributes = self._record(response, error, end_ns, stream or _NO_STREAM)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
+            if self.recording:
+                self.span.set_attributes(bounded(self.request_attributes))
         if self.content_input is not None:
             try:
                 self._record_content(span_attributes, output)
@@ -216,6 +217,8 @@ class ChatInvocation:
             self.span.end(end_time=end_ns)
         except Exception:
             _logger.debug("langchain-otel: ending the span failed", exc_info=True)
+        # The context holds this invocation: drop it so the pair is freed now, not by the GC.
+        self.context = _EMPTY_CONTEXT
 
     def _record(
         self,
@@ -247,7 +250,7 @@ class ChatInvocation:
                     error, attributes={"exception.message": _describe(error)}
                 )
         if self.recording:
-            self.span.set_attributes(span_attributes)
+            self.span.set_attributes(bounded({**self.request_attributes, **span_attributes}))
         metrics = self._telemetry.metrics
         if metrics is None or self._telemetry.layers.counted_elsewhere(self._mapper.client_library):
             return span_attributes
@@ -284,10 +287,8 @@ class ChatInvocation:
         model = response_model or attributes.get(sc.RESPONSE_MODEL)
         model = model or self._attributes.get(sc.REQUEST_MODEL)
         if isinstance(model, str) and model:
-            attributes[sc.RESPONSE_MODEL] = model
-        bounded(attributes)
-        if sc.RESPONSE_MODEL in attributes:
-            self._attributes[sc.RESPONSE_MODEL] = attributes[sc.RESPONSE_MODEL]
+            model = model[:_MAX_VALUE_LENGTH]
+            attributes[sc.RESPONSE_MODEL] = self._attributes[sc.RESPONSE_MODEL] = model
         return attributes
 
     def _record_content(self, response_attributes: Attributes, output: object) -> None:
@@ -309,7 +310,7 @@ class ChatInvocation:
             recorder.record_on_span(self.span, content)
         if recorder.mode.on_event:
             attributes = {**self._attributes, **self.request_attributes, **response_attributes}
-            recorder.emit_event(self.span, attributes, content)
+            recorder.emit_event(self.span, bounded(attributes), content)
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,7 @@ class StreamSummary:
 
 
 _NO_STREAM = StreamSummary()
+_EMPTY_CONTEXT = Context()
 
 
 def qualified_name(cls: type) -> str:

@@ -87,10 +87,31 @@ def extract_request_model(
 def extract_request_params(
     model: object, kwargs: Mapping[str, Any], fields: RequestFields
 ) -> dict[str, AttributeValue]:
-    """Sampling parameters as semconv attributes with the spec's types; unset ones are absent."""
+    """Sampling parameters as semconv attributes with the spec's types; unset ones are absent.
+
+    The same rule as :func:`lookup`, inlined: this runs on every recorded call.
+    """
     attributes: dict[str, AttributeValue] = {}
+    model_fields = getattr(model, "__dict__", None)
     for attribute, names, coerce in fields.plan:
-        value = coerce(lookup(model, kwargs, names))
+        value = None
+        if kwargs:
+            for name in names:
+                value = kwargs.get(name)
+                if value is not None:
+                    break
+        if value is None:
+            for name in names:
+                value = (
+                    model_fields.get(name)
+                    if model_fields is not None
+                    else getattr(model, name, None)
+                )
+                if value is not None:
+                    break
+            else:
+                continue
+        value = coerce(value)
         if value is not None:
             attributes[attribute] = value
     return attributes

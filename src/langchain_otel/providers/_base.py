@@ -255,27 +255,43 @@ def call_kwargs_over_model_kwargs(request: ChatRequest) -> Mapping[str, Any]:
 
 def token_count(value: object) -> int | None:
     """A reported token count: a non-negative int (never a bool, float or junk)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if type(value) is int and value >= 0:  # exactly int: bools are junk here
         return value
     return None
 
 
-def detail_count(details: object, *names: str) -> int | None:
-    """Sum of the token details under ``names`` and their service-tier variants (``flex_<name>``).
+# Token-detail keys of LangChain's usage_metadata -> the attribute they add up to. A service tier
+# prefixes them (``priority_cache_read``, ``flex_reasoning``): the prefix is stripped.
+_INPUT_DETAILS: Mapping[str, str] = {
+    "cache_read": sc.USAGE_CACHE_READ_INPUT_TOKENS,
+    "cache_creation": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+    # Anthropic's cache TTL split (LangChain then reports cache_creation as 0).
+    "ephemeral_5m_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+    "ephemeral_1h_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+}
+_OUTPUT_DETAILS: Mapping[str, str] = {"reasoning": sc.USAGE_REASONING_OUTPUT_TOKENS}
 
-    None when none of them was reported, so an absent count is never turned into 0.
+
+def add_detail_counts(
+    attributes: dict[str, int], details: object, categories: Mapping[str, str]
+) -> None:
+    """Add the token details of ``details`` into ``attributes`` by category, in one pass.
+
+    A category nobody reported stays absent: an unreported count is never turned into 0.
     """
     if not isinstance(details, Mapping):
-        return None
-    total: int | None = None
+        return
     for key, value in details.items():
-        if not isinstance(key, str):
-            continue
-        if any(key == name or key.endswith("_" + name) for name in names):
-            count = token_count(value)
-            if count is not None:
-                total = count if total is None else total + count
-    return total
+        attribute = categories.get(key)
+        if attribute is None:
+            if not isinstance(key, str):
+                continue
+            attribute = categories.get(key.partition("_")[2])
+            if attribute is None:
+                continue
+        count = token_count(value)
+        if count is not None:
+            attributes[attribute] = attributes.get(attribute, 0) + count
 
 
 def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
@@ -285,26 +301,15 @@ def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
     them) and reasoning into ``output_tokens``, which is what the spec asks for; nothing is added.
     Anthropic's TTL split moves cache writes to ``ephemeral_5m/1h_input_tokens``: they are summed.
     """
-    attributes: Attributes = {}
     if not usage:
-        return attributes
-    for attribute, key in (
-        (sc.USAGE_INPUT_TOKENS, "input_tokens"),
-        (sc.USAGE_OUTPUT_TOKENS, "output_tokens"),
-    ):
-        count = token_count(usage.get(key))
-        if count is not None:
-            attributes[attribute] = count
-    input_details = usage.get("input_token_details")
-    cache_read = detail_count(input_details, "cache_read")
-    if cache_read is not None:
-        attributes[sc.USAGE_CACHE_READ_INPUT_TOKENS] = cache_read
-    cache_write = detail_count(
-        input_details, "cache_creation", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"
-    )
-    if cache_write is not None:
-        attributes[sc.USAGE_CACHE_WRITE_INPUT_TOKENS] = cache_write
-    reasoning = detail_count(usage.get("output_token_details"), "reasoning")
-    if reasoning is not None:
-        attributes[sc.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
-    return attributes
+        return {}
+    counts: dict[str, int] = {}
+    count = token_count(usage.get("input_tokens"))
+    if count is not None:
+        counts[sc.USAGE_INPUT_TOKENS] = count
+    count = token_count(usage.get("output_tokens"))
+    if count is not None:
+        counts[sc.USAGE_OUTPUT_TOKENS] = count
+    add_detail_counts(counts, usage.get("input_token_details"), _INPUT_DETAILS)
+    add_detail_counts(counts, usage.get("output_token_details"), _OUTPUT_DETAILS)
+    return dict(counts)

@@ -138,10 +138,12 @@ def routed_api_type(request: ChatRequest) -> str | None:
     configuration requires the Responses API); left unset, the call's parameters decide.
     """
     model = request.model
-    explicit = getattr(model, "use_responses_api", None)
+    explicit = vars(model).get("use_responses_api") if hasattr(model, "__dict__") else None
     if isinstance(explicit, bool):
         return API_RESPONSES if explicit else API_CHAT_COMPLETIONS
-    router = getattr(model, "_use_responses_api", None)
+    router = getattr(type(model), "_use_responses_api", None) and getattr(
+        model, "_use_responses_api", None
+    )
     if not callable(router):
         return None
     model_kwargs = getattr(model, "model_kwargs", None)
