@@ -14,8 +14,8 @@ instrumentation only. What the model hands LangChain has the shape langchain-ope
   its own). As with ``ChatOpenAI``, chunks carry no id (LangChain gives them its run id) and no
   response id reaches the stream's metadata.
 
-Unlike ``ChatOpenAI._stream``, the fake does not call ``run_manager.on_llm_new_token`` itself
-(``BaseChatModel.stream`` already does once per chunk), so callback handlers see each chunk once.
+The fake never calls ``run_manager`` itself: ``BaseChatModel.stream``/``astream`` report each
+chunk to the callbacks (they pass no run manager to ``_stream``, so ``ChatOpenAI`` does not either).
 
 ``_get_ls_params`` follows ``ChatOpenAI``'s (it builds the invocation params first), so code
 that calls it pays what it pays on a real OpenAI model.

@@ -2,7 +2,8 @@
 
 Times ``invoke`` and a 20-chunk ``stream`` uninstrumented and then instrumented like the
 ``langchain-otel`` bench variant (Batch, metrics on, OpenAI mapper registered), in this one
-process, and profiles 20k instrumented calls of each with cProfile. Writes ``PROFILE.md``: own
+process, and profiles 20k instrumented calls of each with cProfile; then the same for ``invoke``
+with every span sampled out (metrics still on). Writes ``PROFILE.md``: own
 time per package, then the top functions by cumulative and by own time, then the top functions of
 the instrumentation stack only (langchain_otel, opentelemetry, wrapt).
 
@@ -27,10 +28,16 @@ from benchmarks import machine, report
 from benchmarks.report import short_path
 from benchmarks.variants import BY_NAME
 from benchmarks.workloads import sync_call
+from langchain_otel import LangChainInstrumentor
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "benchmarks" / "PROFILE.md"
-OPS = ("invoke", "stream")
+# (op, variant) profiled, in this order; the sampled-out case shows the non-recording path.
+CASES = (
+    ("invoke", "langchain-otel"),
+    ("stream", "langchain-otel"),
+    ("invoke", "langchain-otel-sampled-out"),
+)
 INSTRUMENTATION = ("langchain_otel", "opentelemetry", "wrapt")
 UNOWNED = frozenset({"builtins (C)", "stdlib"})
 MAX_CHARGE_DEPTH = 8
@@ -155,7 +162,7 @@ def time_calls(call: Callable[[], object], calls: int) -> float:
     return best
 
 
-def op_section(op: str, rows: Sequence[Row], calls: int, top: int) -> list[str]:
+def op_section(title: str, rows: Sequence[Row], calls: int, top: int) -> list[str]:
     ours = [row for row in rows if row.package.startswith(INSTRUMENTATION)]
 
     def by_cumulative(row: Row) -> float:
@@ -165,9 +172,9 @@ def op_section(op: str, rows: Sequence[Row], calls: int, top: int) -> list[str]:
         return row.own_s
 
     return [
-        f"## {op}",
+        f"## {title}",
         "",
-        f"{calls:,} profiled calls; figures are per {op} call.",
+        f"{calls:,} profiled calls; figures are per call.",
         "",
         "### Own time by package",
         "",
@@ -209,12 +216,15 @@ def header(summary: Sequence[Sequence[str]]) -> list[str]:
         "",
         "Instrumented like the bench's `langchain-otel` variant: `BatchSpanProcessor` into a "
         "dropping exporter, metrics on, `BenchOpenAIMapper` registered for the fake model "
-        "(`benchmarks/fake_chat.py`). Unprofiled times below are the best of 5 batches of 500 "
-        "calls in this process, so they differ a little from `RESULTS.md` (medians over fresh "
-        "processes). cProfile adds a fixed cost to every Python call: use the tables for where "
-        "the time goes, the unprofiled µs for how much.",
+        "(`benchmarks/fake_chat.py`); the last section like `langchain-otel-sampled-out` "
+        "(`ALWAYS_OFF` sampler, metrics on). Unprofiled times below are the best of 5 batches "
+        "of 500 calls in this process, so they differ a little from `RESULTS.md` (medians over "
+        "fresh processes). cProfile adds a fixed cost to every Python call: use the tables for "
+        "where the time goes, the unprofiled µs for how much.",
         "",
-        *report._rows(["op", "uninstrumented µs", "langchain-otel µs", "overhead µs"], summary),
+        *report._rows(
+            ["op", "variant", "uninstrumented µs", "instrumented µs", "overhead µs"], summary
+        ),
         "",
     ]
 
@@ -226,24 +236,32 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROFILE)
     args = parser.parse_args()
     calls_of: dict[str, Callable[[], object]] = {}
-    for op in OPS:
+    for op, _variant in CASES:
         call = sync_call(op)
         assert call is not None
         calls_of[op] = call
     baseline = {op: time_calls(call, 500) for op, call in calls_of.items()}
-    BY_NAME["langchain-otel"].setup()
     sections: list[str] = []
     summary: list[list[str]] = []
-    for op, call in calls_of.items():
+    instrumented_as = None
+    for op, variant in CASES:
+        if variant != instrumented_as:
+            if instrumented_as is not None:
+                LangChainInstrumentor().uninstrument()
+            BY_NAME[variant].setup()
+            instrumented_as = variant
+        call = calls_of[op]
         instrumented = time_calls(call, 500)
         overhead = instrumented - baseline[op]
-        summary.append([op, f"{baseline[op]:.1f}", f"{instrumented:.1f}", f"{overhead:+.1f}"])
+        summary.append(
+            [op, variant, f"{baseline[op]:.1f}", f"{instrumented:.1f}", f"{overhead:+.1f}"]
+        )
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.calls):
             call()
         profile.disable()
-        sections += op_section(op, rows_of(profile), args.calls, args.top)
+        sections += op_section(f"{op}, {variant}", rows_of(profile), args.calls, args.top)
     lines = header(summary)
     args.out.write_text("\n".join([*lines, *sections]))
     print("\n".join(lines))
