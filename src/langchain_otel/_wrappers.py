@@ -16,7 +16,7 @@ from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from langchain_otel._invocation import ChatTelemetry, active_invocation
-from langchain_otel._streams import TracedAsyncStream, TracedStream
+from langchain_otel._streams import astream_through, stream_through
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
 
@@ -82,7 +82,7 @@ def traced_stream(telemetry: ChatTelemetry) -> Wrapper:
         stream = wrapped(*args, **kwargs)  # a generator: nothing runs until the first next()
         if not is_instrumentation_enabled():
             return stream
-        return TracedStream(stream, telemetry, instance, args, kwargs)
+        return stream_through(stream, telemetry, instance, args, kwargs)
 
     return wrapper
 
@@ -94,6 +94,6 @@ def traced_astream(telemetry: ChatTelemetry) -> Wrapper:
         stream = wrapped(*args, **kwargs)
         if not is_instrumentation_enabled():
             return stream
-        return TracedAsyncStream(stream, telemetry, instance, args, kwargs)
+        return astream_through(stream, telemetry, instance, args, kwargs)
 
     return wrapper
