@@ -87,6 +87,12 @@ class ChatModelMapper:
     #: The provider SDK the class calls ("openai", "anthropic", "botocore"): a GenAI
     #: instrumentation of that SDK may emit an inference span of its own under ours.
     client_library: ClassVar[str | None] = None
+    #: The model field holding the configured base URL, if any (see ``base_url``).
+    base_url_field: ClassVar[str | None] = None
+    #: The SDK's own default endpoint, for when nothing else says.
+    default_base_url: ClassVar[str | None] = None
+    #: True when the class sends its ``model_kwargs`` with every request (call kwargs win).
+    sends_model_kwargs: ClassVar[bool] = False
 
     # -- request side ---------------------------------------------------------------------------
 
@@ -119,11 +125,26 @@ class ChatModelMapper:
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
         """Sampling parameters (recording spans only)."""
-        return extract_request_params(request.model, request.kwargs, self.request_fields)
+        kwargs = request.kwargs
+        if self.sends_model_kwargs:
+            kwargs = call_kwargs_over_model_kwargs(request)
+        return extract_request_params(request.model, kwargs, self.request_fields)
 
     def base_url(self, model: object) -> object:
-        """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown."""
-        return None
+        """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown.
+
+        By default: the ``base_url_field`` the user configured, else the base URL of the SDK
+        client the model already built (which has applied the SDK's env vars), else the SDK's
+        ``default_base_url``. Never builds a client.
+        """
+        fields = getattr(model, "__dict__", None) or {}
+        configured = fields.get(self.base_url_field) if self.base_url_field else None
+        return (
+            configured
+            or client_base_url(fields.get("client"))
+            or client_base_url(fields.get("async_client"))  # clients built for async use only
+            or self.default_base_url
+        )
 
     def endpoint(self, model: object) -> tuple[str, int] | None:
         url = self.base_url(model)

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel.providers._base import Attributes, ChatModelMapper
 
 ANTHROPIC_FIELDS = RequestFields(
@@ -53,6 +52,7 @@ class AnthropicMapper(ChatModelMapper):
     response_model_keys = ("model_name", "model")
     finish_reason_keys = ("stop_reason",)
     response_id_key = "id"
+    sends_model_kwargs = True
 
     def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
         llm_type = getattr(request.model, "_llm_type", None)
@@ -64,19 +64,6 @@ class AnthropicMapper(ChatModelMapper):
     def base_url(self, model: object) -> object:
         # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
         return getattr(model, "anthropic_api_url", None) or DEFAULT_BASE_URL
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        return extract_request_params(
-            request.model, with_model_kwargs(request.model, request.kwargs), self.request_fields
-        )
-
-
-def with_model_kwargs(model: object, kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Call kwargs over the model's ``model_kwargs``: both override the model's own fields."""
-    model_kwargs = getattr(model, "model_kwargs", None)
-    if not isinstance(model_kwargs, Mapping) or not model_kwargs:
-        return kwargs
-    return {**model_kwargs, **kwargs}
 
 
 class AnthropicOnBedrockMapper(AnthropicMapper):

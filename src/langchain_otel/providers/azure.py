@@ -25,8 +25,7 @@ class AzureOpenAIMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_openai.AzureChatOpenAI",)
     provider_name = sc.PROVIDER_AZURE_OPENAI
 
-    def base_url(self, model: object) -> object:
-        return getattr(model, "azure_endpoint", None) or super().base_url(model)
+    base_url_field = "azure_endpoint"
 
     def request_model(self, request: ChatRequest) -> str | None:
         for key in self.request_fields.model:

@@ -19,8 +19,7 @@ class DeepSeekMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_deepseek.ChatDeepSeek",)
     provider_name = sc.PROVIDER_DEEPSEEK
 
-    def base_url(self, model: object) -> object:
-        return getattr(model, "api_base", None) or super().base_url(model)
+    base_url_field = "api_base"
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = super().usage_attributes(response)

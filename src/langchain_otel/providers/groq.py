@@ -28,16 +28,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_float, extract_request_params
+from langchain_otel._request import RequestFields, as_float
 from langchain_otel._response import ChatResponse
 from langchain_otel.providers._base import (
     Attributes,
     ChatModelMapper,
-    call_kwargs_over_model_kwargs,
-    client_base_url,
 )
 
-GROQ_DEFAULT_BASE_URL = "https://api.groq.com"
 GROQ_FIELDS = RequestFields(model=("model", "model_name"), stop_sequences=("stop",), top_k=())
 
 _TIMINGS = (
@@ -57,20 +54,10 @@ class GroqMapper(ChatModelMapper):
     request_fields = GROQ_FIELDS
     finish_reason_keys = ("finish_reason",)
     response_id_key = None
-
-    def base_url(self, model: object) -> object:
-        return (
-            getattr(model, "groq_api_base", None)
-            or client_base_url(getattr(model, "client", None))
-            or GROQ_DEFAULT_BASE_URL
-        )
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        kwargs = call_kwargs_over_model_kwargs(request)
-        return extract_request_params(request.model, kwargs, self.request_fields)
-
-    def response_model(self, response: ChatResponse) -> str | None:
-        return None  # ``model_name`` is the configured model: the requested one stands in
+    response_model_keys = ()  # ``model_name`` is the configured model: the requested one stands in
+    base_url_field = "groq_api_base"
+    default_base_url = "https://api.groq.com"
+    sends_model_kwargs = True
 
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
         usage = response.metadata.get("token_usage")

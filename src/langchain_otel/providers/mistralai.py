@@ -15,13 +15,10 @@
 from __future__ import annotations
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel._request import RequestFields
 from langchain_otel._response import ChatResponse
 from langchain_otel.providers._base import (
-    Attributes,
     ChatModelMapper,
-    call_kwargs_over_model_kwargs,
-    client_base_url,
 )
 
 MISTRAL_FIELDS = RequestFields(model=("model",), seed=("random_seed",), top_k=())
@@ -37,12 +34,8 @@ class MistralAIMapper(ChatModelMapper):
     finish_reason_keys = ("finish_reason",)
     response_id_key = None
 
-    def base_url(self, model: object) -> object:
-        return getattr(model, "endpoint", None) or client_base_url(getattr(model, "client", None))
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        kwargs = call_kwargs_over_model_kwargs(request)
-        return extract_request_params(request.model, kwargs, self.request_fields)
+    base_url_field = "endpoint"
+    sends_model_kwargs = True
 
     def response_model(self, response: ChatResponse) -> str | None:
         # The non-streaming shape (the one with ``token_usage``) echoes the configured model.

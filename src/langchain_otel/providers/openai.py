@@ -66,15 +66,9 @@ class OpenAIMapper(ChatModelMapper):
     request_fields = OPENAI_FIELDS
     response_model_keys = ("model_name", "model")
     finish_reason_keys = ("finish_reason",)
+    base_url_field = "openai_api_base"
     #: Whether ``openai.*`` attributes apply: only when the provider is OpenAI itself.
     openai_attributes: ClassVar[bool] = True
-
-    def base_url(self, model: object) -> object:
-        configured = getattr(model, "openai_api_base", None)
-        if configured:
-            return configured
-        client = getattr(model, "root_client", None) or getattr(model, "root_async_client", None)
-        return getattr(client, "base_url", None)
 
     def for_host(self, host: str) -> ChatModelMapper:
         return _COMPATIBLE_HOSTS.get(host, self)

@@ -14,12 +14,6 @@ with Together's name: the answers say ``model_provider: "openai"``, the provider
 from __future__ import annotations
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, extract_request_params
-from langchain_otel.providers._base import (
-    Attributes,
-    call_kwargs_over_model_kwargs,
-    client_base_url,
-)
 from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 
@@ -33,11 +27,5 @@ class TogetherMapper(OpenAICompatibleMapper):
     def __init__(self) -> None:
         super().__init__(sc.PROVIDER_TOGETHER_AI)
 
-    def base_url(self, model: object) -> object:
-        return getattr(model, "together_api_base", None) or client_base_url(
-            getattr(model, "client", None)
-        )
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        kwargs = call_kwargs_over_model_kwargs(request)
-        return extract_request_params(request.model, kwargs, self.request_fields)
+    base_url_field = "together_api_base"
+    sends_model_kwargs = True

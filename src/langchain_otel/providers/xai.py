@@ -14,6 +14,4 @@ from langchain_otel.providers.openai import OpenAICompatibleMapper
 class XAIMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_xai.ChatXAI",)
     provider_name = sc.PROVIDER_X_AI
-
-    def base_url(self, model: object) -> object:
-        return getattr(model, "xai_api_base", None) or super().base_url(model)
+    base_url_field = "xai_api_base"
