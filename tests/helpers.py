@@ -48,3 +48,18 @@ def duration_points_by_scope(reader) -> dict[str, int]:
                 if metric.name == "gen_ai.client.operation.duration":
                     counts[sm.scope.name] = sum(p.count for p in metric.data.data_points)
     return counts
+
+
+def stream_attributes(span: ReadableSpan) -> dict[str, Any]:
+    """A streaming span's attributes without the time to first chunk, which is checked here."""
+    attributes = dict(span.attributes or {})
+    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
+    assert isinstance(ttfc, float)
+    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
+    return attributes
+
+
+def token_points(reader: InMemoryMetricReader) -> dict[str, int]:
+    """Token type -> summed gen_ai.client.token.usage."""
+    points = metric_points(reader)["gen_ai.client.token.usage"]
+    return {p.attributes["gen_ai.token.type"]: p.sum for p in points}

@@ -58,9 +58,7 @@ async def test_uninstrument_stops_spans_and_metrics(
     assert after == before == 1
 
 
-def test_a_stream_created_before_uninstrument_still_ends_its_span(
-    tracer_provider, span_exporter
-):
+def test_a_stream_created_before_uninstrument_still_ends_its_span(tracer_provider, span_exporter):
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
     stream = ChatScripted(chunks=3).stream("hi")

@@ -20,7 +20,7 @@ from langchain_otel.providers.openai import OpenAIMapper
 from tests.helpers import only_chat_span
 from tests.test_openai_client import make_model
 
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -54,7 +54,7 @@ class AcmeMapper(ChatModelMapper):
 
     def base_url(self, model):
         return "https://api.acme.example:8443/v2"
-'''
+"""
 
 APP = """
 import json

@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel.providers.groq import GroqMapper
 from tests.fakes import groq as fake
 from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points, only_chat_span
+from tests.helpers import metric_points, only_chat_span, stream_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -68,14 +68,6 @@ def expected(server, *, stream: bool) -> dict:
         attributes["groq.usage.completion_time"] = 0.243
         attributes["groq.usage.total_time"] = 0.265
     return attributes  # never a gen_ai.response.id: x_groq.id is not kept by the client
-
-
-def stream_attributes(span) -> dict:
-    attributes = dict(span.attributes)
-    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
-    assert isinstance(ttfc, float)
-    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
-    return attributes
 
 
 def test_invoke(server, span_exporter):

@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel.providers.ollama import OllamaMapper
 from tests.fakes import ollama as fake
 from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span
+from tests.helpers import metric_points, only_chat_span, stream_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -52,14 +52,6 @@ def expected(server) -> dict:
         "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
         "gen_ai.usage.output_tokens": ANSWER_TOKENS,
     }  # never a gen_ai.response.id: Ollama has none
-
-
-def stream_attributes(span) -> dict:
-    attributes = dict(span.attributes)
-    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
-    assert isinstance(ttfc, float)
-    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
-    return attributes
 
 
 def test_invoke(server, span_exporter):

@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
 from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points, only_chat_span
+from tests.helpers import metric_points, only_chat_span, stream_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -62,14 +62,6 @@ def expected(server, *, stream: bool) -> dict:
         # The Chat Completions stream carries no id through langchain-openai.
         attributes["gen_ai.response.id"] = fake.RESPONSE_ID
     return attributes  # no openai.* attributes: the provider is not OpenAI
-
-
-def stream_attributes(span) -> dict:
-    attributes = dict(span.attributes)
-    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
-    assert isinstance(ttfc, float)
-    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
-    return attributes
 
 
 def test_invoke(server, span_exporter):

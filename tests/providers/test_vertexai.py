@@ -15,7 +15,7 @@ from langchain_otel._response import ChatResponse, response_from_chunks
 from langchain_otel.providers.vertexai import VertexAIMapper, gemini_finish_reasons
 from tests.fakes import vertexai as fake
 from tests.fakes._script import ANSWER
-from tests.helpers import metric_points, only_chat_span
+from tests.helpers import metric_points, only_chat_span, stream_attributes, token_points
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -88,19 +88,6 @@ def expected(*, stream: bool, model: str = MODEL) -> dict:
     if stream:
         attributes["gen_ai.request.stream"] = True
     return attributes
-
-
-def stream_attributes(span) -> dict:
-    attributes = dict(span.attributes)
-    ttfc = attributes.pop("gen_ai.response.time_to_first_chunk")
-    assert isinstance(ttfc, float)
-    assert 0 < ttfc <= (span.end_time - span.start_time) / 1e9
-    return attributes
-
-
-def token_points(metric_reader) -> dict[str, int]:
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    return {p.attributes["gen_ai.token.type"]: p.sum for p in points}
 
 
 def test_invoke(server, span_exporter, metric_reader):
