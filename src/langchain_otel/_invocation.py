@@ -76,17 +76,14 @@ class ChatTelemetry:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
         invocation = ChatInvocation(self, mapper, span, id(model), streaming, attributes, start_ns)
+        call_context = trace.set_span_in_context(
+            span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
+        )
         try:
-            invocation.context, invocation.layer_data = self.layers.enter(
-                trace.set_span_in_context(
-                    span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
-                )
-            )
+            call_context, invocation.layer_data = self.layers.enter(call_context)
         except Exception:
             _logger.debug("langchain-otel: provider-layer policy failed", exc_info=True)
-            invocation.context = trace.set_span_in_context(
-                span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
-            )
+        invocation.context = call_context
         if invocation.recording or self.content is not None:
             invocation.start_details(request, args)
         return invocation
