@@ -64,7 +64,7 @@ class ChatTelemetry:
     ) -> ChatInvocation | None:
         """Start the span for one call; None (the call then runs untraced) if that fails."""
         try:
-            request = ChatRequest(model, kwargs)
+            request = ChatRequest(model, kwargs, streaming)
             mapper, attributes = self.registry.mapper_for(type(model)).start(request)
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT

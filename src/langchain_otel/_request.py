@@ -168,13 +168,15 @@ def parse_endpoint(url: str) -> tuple[str, int] | None:
 
 
 class ChatRequest:
-    """One call as mappers see it: the model instance and the call kwargs (bound ones included)."""
+    """One call as mappers see it: the model, the call kwargs (bound ones included) and whether
+    it was made through ``stream``/``astream`` (some clients send other parameters then)."""
 
-    __slots__ = ("_ls_params", "kwargs", "model")
+    __slots__ = ("_ls_params", "kwargs", "model", "streaming")
 
-    def __init__(self, model: object, kwargs: Mapping[str, Any]) -> None:
+    def __init__(self, model: object, kwargs: Mapping[str, Any], streaming: bool = False) -> None:
         self.model = model
         self.kwargs = kwargs
+        self.streaming = streaming
         self._ls_params: Mapping[str, Any] | None = None
 
     @property

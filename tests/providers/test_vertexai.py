@@ -269,12 +269,15 @@ def test_choice_count_follows_what_the_client_sends():
     model = ChatVertexAI(model=MODEL, project="test-project", n=2)
     mapper = VertexAIMapper()
 
-    def count(**kwargs):
-        return mapper.request_attributes(ChatRequest(model, kwargs)).get(
+    def count(streaming=False, **kwargs):
+        return mapper.request_attributes(ChatRequest(model, kwargs, streaming)).get(
             "gen_ai.request.choice.count"
         )
 
     assert count() == 2
+    assert count(streaming=True) is None  # streaming requests carry no candidate count
+    model.streaming = True  # invoke then streams too
+    assert count() is None
     assert count(candidate_count=3) == 3
     assert count(n=3) == 2  # a call kwarg ``n`` is filtered out by the client
     assert count(candidate_count=1) is None

@@ -78,7 +78,9 @@ class VertexAIMapper(ChatModelMapper):
             penalty = as_float(kwargs.get(name))
             if penalty is not None:
                 attributes[attribute] = penalty
-        choice_count = gemini_choice_count(request)
+        # The client drops the candidate count from streaming requests (``_prepare_params``).
+        streams = request.streaming or vars(request.model).get("streaming") is True
+        choice_count = None if streams else gemini_choice_count(request)
         if choice_count is not None:
             attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
         return attributes
