@@ -276,11 +276,11 @@ def test_choice_count_follows_what_the_client_sends():
 
     assert count() == 2
     assert count(streaming=True) is None  # streaming requests carry no candidate count
-    model.streaming = True  # invoke then streams too
-    assert count() is None
     assert count(candidate_count=3) == 3
     assert count(n=3) == 2  # a call kwarg ``n`` is filtered out by the client
     assert count(candidate_count=1) is None
+    model.streaming = True  # invoke then streams too
+    assert count() is None
 
 
 @pytest.mark.parametrize(
