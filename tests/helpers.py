@@ -59,7 +59,12 @@ def stream_attributes(span: ReadableSpan) -> dict[str, Any]:
     return attributes
 
 
+def token_usage_points(reader: InMemoryMetricReader) -> dict[str, Any]:
+    """Token type -> its gen_ai.client.token.usage point."""
+    points = metric_points(reader)["gen_ai.client.token.usage"]
+    return {p.attributes["gen_ai.token.type"]: p for p in points}
+
+
 def token_points(reader: InMemoryMetricReader) -> dict[str, int]:
     """Token type -> summed gen_ai.client.token.usage."""
-    points = metric_points(reader)["gen_ai.client.token.usage"]
-    return {p.attributes["gen_ai.token.type"]: p.sum for p in points}
+    return {kind: point.sum for kind, point in token_usage_points(reader).items()}

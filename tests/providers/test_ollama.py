@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel.providers.ollama import OllamaMapper
 from tests.fakes import ollama as fake
 from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import only_chat_span, stream_attributes, token_usage_points
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -189,8 +189,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
     make_model(server).invoke("hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    tokens = {p.attributes["gen_ai.token.type"]: p for p in points}
+    tokens = token_usage_points(metric_reader)
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"]
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"]
     assert (tokens["input"].sum, tokens["output"].sum) == (fake.PROMPT_EVAL_COUNT, ANSWER_TOKENS)
