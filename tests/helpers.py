@@ -4,9 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.callbacks.manager import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models.chat_models import BaseChatModel
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+# Every (class, method) instrument() wraps on a current LangChain.
+PATCHED = (
+    (BaseChatModel, "_generate_with_cache"),
+    (BaseChatModel, "_agenerate_with_cache"),
+    (BaseChatModel, "stream"),
+    (BaseChatModel, "astream"),
+    (CallbackManagerForLLMRun, "on_llm_new_token"),
+    (AsyncCallbackManagerForLLMRun, "on_llm_new_token"),
+    *(
+        ((BaseChatModel, "_convert_cached_generations"),)
+        if hasattr(BaseChatModel, "_convert_cached_generations")
+        else ()
+    ),
+)
+
+
+def patched_attributes() -> dict[tuple[type, str], object]:
+    """The current class attribute of every method instrument() wraps."""
+    return {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
 
 
 def chat_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:

@@ -512,7 +512,8 @@ def test_exposition_has_the_names_and_labels_the_dashboard_is_written_for(teleme
 
     assert label_sets("gen_ai_client_operation_duration_seconds_count") == {
         frozenset(SPAN_LABELS),
-        frozenset(SPAN_LABELS | {"error_type"}),  # failed calls
+        # failed calls: no answer, so no response model
+        frozenset(SPAN_LABELS - {"gen_ai_response_model"} | {"error_type"}),
     }
     assert label_sets("gen_ai_client_token_usage_count") == {
         frozenset(SPAN_LABELS | {"gen_ai_token_type"})

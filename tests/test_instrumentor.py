@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.chat_models import BaseChatModel
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -17,13 +16,11 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import ChatModelMapper, GenericMapper
-from tests.helpers import chat_spans, metric_points, only_chat_span
+from tests.helpers import chat_spans, metric_points, only_chat_span, patched_attributes
 from tests.models import ChatScripted
 
 ROOT = Path(__file__).resolve().parent.parent
-ORIGINALS = {
-    name: BaseChatModel.__dict__[name] for name in ("invoke", "ainvoke", "stream", "astream")
-}
+ORIGINALS = patched_attributes()
 
 
 def test_instrumentation_dependencies():
@@ -33,10 +30,10 @@ def test_instrumentation_dependencies():
 def test_uninstrument_restores_originals_and_stops_spans(tracer_provider, span_exporter):
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
-    assert BaseChatModel.__dict__["invoke"] is not ORIGINALS["invoke"]
+    assert all(patched_attributes()[key] is not ORIGINALS[key] for key in ORIGINALS)
     instrumentor.uninstrument()
 
-    assert {n: BaseChatModel.__dict__[n] for n in ORIGINALS} == ORIGINALS
+    assert patched_attributes() == ORIGINALS
     ChatScripted().invoke("hi")
     list(ChatScripted().stream("hi"))
     assert chat_spans(span_exporter) == []
@@ -51,7 +48,7 @@ def test_instrument_twice_is_a_noop_and_reinstrument_works(tracer_provider, span
         assert len(chat_spans(span_exporter)) == 1
     finally:
         instrumentor.uninstrument()
-    assert BaseChatModel.__dict__["invoke"] is ORIGINALS["invoke"]
+    assert patched_attributes() == ORIGINALS
 
     instrumentor.instrument(tracer_provider=tracer_provider)
     try:
@@ -59,7 +56,7 @@ def test_instrument_twice_is_a_noop_and_reinstrument_works(tracer_provider, span
         assert len(chat_spans(span_exporter)) == 2
     finally:
         instrumentor.uninstrument()
-    assert BaseChatModel.__dict__["invoke"] is ORIGINALS["invoke"]
+    assert patched_attributes() == ORIGINALS
 
 
 @pytest.mark.usefixtures("instrument")

@@ -7,13 +7,10 @@ import subprocess
 import sys
 
 import wrapt
-from langchain_core.language_models.chat_models import BaseChatModel
 
 from langchain_otel import LangChainInstrumentor
-from tests.helpers import chat_spans, metric_points
+from tests.helpers import PATCHED, chat_spans, metric_points, patched_attributes
 from tests.models import ChatScripted
-
-METHODS = ("invoke", "ainvoke", "stream", "astream")
 
 
 def wrapper_depth(function: object) -> int:
@@ -25,17 +22,18 @@ def wrapper_depth(function: object) -> int:
 
 
 def test_cycles_leave_exactly_one_wrapper(tracer_provider, meter_provider):
-    originals = {name: BaseChatModel.__dict__[name] for name in METHODS}
+    originals = patched_attributes()
     instrumentor = LangChainInstrumentor()
     for _ in range(5):
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
-        assert {n: wrapper_depth(BaseChatModel.__dict__[n]) for n in METHODS} == dict.fromkeys(
-            METHODS, 1
+        current = patched_attributes()
+        assert {key: wrapper_depth(value) for key, value in current.items()} == dict.fromkeys(
+            PATCHED, 1
         )
-        assert all(BaseChatModel.__dict__[n].__wrapped__ is originals[n] for n in METHODS)
+        assert all(current[key].__wrapped__ is originals[key] for key in PATCHED)
         instrumentor.uninstrument()
-        assert {n: BaseChatModel.__dict__[n] for n in METHODS} == originals
+        assert patched_attributes() == originals
 
 
 async def test_uninstrument_stops_spans_and_metrics(

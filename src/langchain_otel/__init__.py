@@ -21,6 +21,8 @@ Configuration (environment variables, parsed once by ``instrument()``) is docume
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -35,7 +37,15 @@ from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
-from langchain_otel._wrappers import traced_ainvoke, traced_astream, traced_invoke, traced_stream
+from langchain_otel._wrappers import (
+    Wrapper,
+    observed_cache_hit,
+    observed_token,
+    traced_arequest,
+    traced_astream,
+    traced_request,
+    traced_stream,
+)
 from langchain_otel.config import ContentCapture, ProviderSpans, Settings
 from langchain_otel.package import _instruments
 from langchain_otel.providers import MapperRegistry
@@ -43,15 +53,52 @@ from langchain_otel.version import __version__
 
 __all__ = ["ChatContent", "LangChainInstrumentor", "__version__"]
 
-_MODULE = "langchain_core.language_models.chat_models"
-_CLASS = "BaseChatModel"
-_WRAPPED = (
-    ("invoke", traced_invoke),
-    ("ainvoke", traced_ainvoke),
-    ("stream", traced_stream),
-    ("astream", traced_astream),
-)
+_logger = logging.getLogger(__name__)
+
+_CHAT_MODULE = "langchain_core.language_models.chat_models"
+_CALLBACKS_MODULE = "langchain_core.callbacks.manager"
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+
+Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
+
+
+def _patches(telemetry: ChatTelemetry) -> list[Patch]:
+    """What to wrap on this LangChain: the request hooks where they exist, else invoke/ainvoke.
+
+    ``_generate_with_cache``/``_agenerate_with_cache`` see every provider request (and the full
+    ``ChatResult``) whichever public method led there; they are private, so a LangChain without
+    them gets the per-call wrappers, logged once at debug level.
+    """
+    from langchain_core.language_models.chat_models import BaseChatModel  # noqa: PLC0415
+
+    chat = "BaseChatModel"
+    if hasattr(BaseChatModel, "_generate_with_cache") and hasattr(
+        BaseChatModel, "_agenerate_with_cache"
+    ):
+        requests = [
+            (_CHAT_MODULE, chat, "_generate_with_cache", traced_request(telemetry.start_request)),
+            (_CHAT_MODULE, chat, "_agenerate_with_cache", traced_arequest(telemetry.start_request)),
+        ]
+    else:
+        _logger.debug("langchain-otel: no _generate_with_cache hook; tracing invoke/ainvoke")
+        requests = [
+            (_CHAT_MODULE, chat, "invoke", traced_request(telemetry.start_call)),
+            (_CHAT_MODULE, chat, "ainvoke", traced_arequest(telemetry.start_call)),
+        ]
+    patches: list[Patch] = [
+        *requests,
+        (_CHAT_MODULE, chat, "stream", traced_stream(telemetry)),
+        (_CHAT_MODULE, chat, "astream", traced_astream(telemetry)),
+        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
+        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
+    ]
+    if hasattr(BaseChatModel, "_convert_cached_generations"):
+        patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
+    else:
+        _logger.debug(
+            "langchain-otel: no _convert_cached_generations; cache hits look like requests"
+        )
+    return patches
 
 
 def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentRecorder | None:
@@ -102,11 +149,15 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         if settings.provider_spans is ProviderSpans.SUPPRESS:
             log_native_provider_tracing()
-        for method, factory in _WRAPPED:
-            wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
+        self._telemetry = telemetry
+        self._patched = _patches(telemetry)
+        for module, cls, method, wrapper in self._patched:
+            wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        from langchain_core.language_models.chat_models import BaseChatModel  # noqa: PLC0415
-
-        for method, _factory in _WRAPPED:
-            unwrap(BaseChatModel, method)
+        telemetry = getattr(self, "_telemetry", None)
+        if telemetry is not None:
+            telemetry.active = False  # streams created before now and iterated later
+        for module, cls, method, _wrapper in getattr(self, "_patched", ()):
+            unwrap(getattr(importlib.import_module(module), cls), method)
+        self._patched = []

@@ -316,21 +316,30 @@ class ContentRecorder:
     def build(
         self,
         inputs: Sequence[object],
-        output: object,
+        outputs: Sequence[object],
         finish_reasons: Sequence[str],
         tools: object,
         separate_system: bool,
     ) -> ChatContent | None:
-        """The call's content after the hook; None when the hook failed (nothing is recorded)."""
+        """The call's content after the hook; None when the hook failed (nothing is recorded).
+
+        ``outputs``: the answer's messages, one per choice, matched with ``finish_reasons``.
+        """
         messages, system = input_messages(inputs, separate_system, self.max_length)
         content = ChatContent(
             input_messages=messages,
             system_instructions=system,
             tool_definitions=tool_definitions(tools, details=True),
         )
-        if output is not None:
-            reason = finish_reasons[0] if finish_reasons else None
-            content.output_messages = [output_message(output, reason, self.max_length)]
+        content.output_messages = [
+            output_message(
+                output,
+                finish_reasons[index] if index < len(finish_reasons) else None,
+                self.max_length,
+            )
+            for index, output in enumerate(outputs)
+            if output is not None
+        ]
         if self._hook is None:
             return content
         try:

@@ -1,16 +1,31 @@
-"""The life of one chat-model call's span: start, then exactly one of finish or fail.
+"""The life of one provider request's span: start, then exactly one end.
 
-Shared by the invoke, ainvoke, stream and astream wrappers; no I/O, no knowledge of how the call is
-made. Every step here is telemetry: it logs its own failures at debug level and never raises into
-the user's call, and the span is ended in a step of its own so a mapping failure cannot leak it.
+This module owns the span lifecycle for every call style: which request gets a span (the
+"already traced" rule), what it delivered (a whole result, chunks, a cache hit), how the response
+view is built and when the span ends. The wrappers only say what happened. No I/O here; every
+step is telemetry: it logs its own failures at debug level and never raises into the user's
+call, and the span is ended in a step of its own so a mapping failure cannot leak it.
+
+One span per provider request:
+
+- ``_generate_with_cache`` (every ``invoke``/``ainvoke``/``generate``/``batch`` path, one call per
+  message list) is a request; whether it streamed on the wire is learnt from the chunks LangChain
+  reports to that request's run manager (``on_llm_new_token``), whether the cache answered from
+  LangChain's cached-generation conversion.
+- ``stream``/``astream`` is a request, except when LangChain answers it with a plain ``invoke``
+  (the model cannot stream, or streaming is disabled): that one inner request is the stream's own
+  and gets no second span. Every other request made while a call runs (a model whose
+  ``_generate`` calls ``self.invoke``, another model) gets its own span, a child of the current one.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import context, trace
@@ -22,50 +37,120 @@ from langchain_otel._content import ContentRecorder, input_sequence, tool_names
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._provider_layers import ProviderLayers, published_attributes
 from langchain_otel._request import ChatRequest
-from langchain_otel._response import ChatResponse, response_from_message
+from langchain_otel._response import (
+    ChatResponse,
+    completed_by,
+    response_from_chunks,
+    response_from_message,
+    response_from_result,
+)
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
 _logger = logging.getLogger(__name__)
 
-# Context key holding the invocation being traced: an inner call on the same model instance
-# (stream -> invoke fallback) is the same provider call and gets no second span.
+# Context key holding the invocation whose request is running: token callbacks and cache hits
+# are reported to it, and a stream's plain-request fallback finds it there.
 ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
 _MAX_STATUS_DESCRIPTION = 512
 # Longest string a mapper may put in an attribute: ids, models and reasons are short; anything
 # longer is a provider (or mapper) bug, and must not bloat every span.
 _MAX_VALUE_LENGTH = 1024
+_EMPTY_CONTEXT = Context()
 
 
-def active_invocation(model: object) -> ChatInvocation | None:
-    """The traced call on this very model instance running in the current context, if any."""
+def current_invocation() -> ChatInvocation | None:
+    """The invocation whose request runs in the current context, if any."""
     invocation = context.get_value(ACTIVE_INVOCATION_KEY)
-    if isinstance(invocation, ChatInvocation) and invocation.model_id == id(model):
-        return invocation
-    return None
+    return invocation if isinstance(invocation, ChatInvocation) else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChatTelemetry:
-    """Everything one ``instrument()`` call built: tracer, metrics, mappers, content recorder."""
+    """Everything one ``instrument()`` call built: tracer, metrics, mappers, content recorder.
+
+    ``active`` turns False at ``uninstrument()``: a stream created before then and iterated after
+    is not traced.
+    """
 
     tracer: trace.Tracer
     metrics: ChatMetrics | None
     registry: MapperRegistry
     layers: ProviderLayers
     content: ContentRecorder | None = None
+    active: bool = field(default=True)
 
-    def start(
+    def start_request(
+        self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> tuple[ChatInvocation, bool] | None:
+        """A span for the request ``_generate_with_cache(messages, stop, run_manager, **kw)``.
+
+        Returns the invocation and whether the caller owns it (makes its context current, ends
+        it): a stream's plain-request fallback is already current and ended by the stream.
+        """
+        run_manager = kwargs.get("run_manager", args[2] if len(args) > 2 else None)
+        run_id = getattr(run_manager, "run_id", None)
+        fallback = _awaiting_fallback(model)
+        if fallback is not None:
+            fallback.adopt_request(run_id)
+            return fallback, False
+        request_kwargs = {k: v for k, v in kwargs.items() if k != "run_manager"}
+        if len(args) > 1 and "stop" not in request_kwargs:
+            request_kwargs["stop"] = args[1]
+        messages = args[0] if args else kwargs.get("messages")
+        invocation = self._start(
+            model,
+            request_kwargs,
+            streaming=request_kwargs.get("stream") is True,
+            messages=messages if isinstance(messages, list) else [],
+            run_id=run_id,
+        )
+        return (invocation, True) if invocation is not None else None
+
+    def start_call(
+        self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> tuple[ChatInvocation, bool] | None:
+        """A span for a whole ``invoke``/``ainvoke``: LangChains without a request hook."""
+        fallback = _awaiting_fallback(model)
+        if fallback is not None:
+            fallback.adopt_request(None)
+            return fallback, False
+        invocation = self._start(model, kwargs, streaming=False, messages=None, call_args=args)
+        return (invocation, True) if invocation is not None else None
+
+    def start_stream(
+        self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any], async_api: bool
+    ) -> ChatInvocation | None:
+        """A span for ``stream``/``astream``, at its first step; None once uninstrumented."""
+        if not self.active:
+            return None
+        return self._start(
+            model,
+            kwargs,
+            streaming=True,
+            messages=None,
+            call_args=args,
+            awaits_fallback=_falls_back_to_invoke(model, kwargs, async_api),
+        )
+
+    def _start(
         self,
         model: object,
-        args: Sequence[Any],
         kwargs: Mapping[str, Any],
+        *,
         streaming: bool,
+        messages: list[object] | None,
+        call_args: Sequence[Any] = (),
+        run_id: object = None,
+        awaits_fallback: bool = False,
     ) -> ChatInvocation | None:
-        """Start the span for one call; None (the call then runs untraced) if that fails."""
+        """Start the span; None (the call then runs untraced) if that fails."""
         try:
             request = ChatRequest(model, kwargs, streaming)
             mapper, attributes = self.registry.mapper_for(type(model)).start(request)
+            on_wire = None if streaming else mapper.streams_on_wire(request)
+            if on_wire is not None:
+                request.streaming = on_wire
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT
             start_ns = time.time_ns()
@@ -75,7 +160,10 @@ class ChatTelemetry:
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
-        invocation = ChatInvocation(self, mapper, span, id(model), streaming, attributes, start_ns)
+        invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns)
+        invocation.client_decides = on_wire is not None
+        invocation.run_id = run_id
+        invocation.awaits_fallback = awaits_fallback
         call_context = trace.set_span_in_context(
             span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
         )
@@ -84,26 +172,106 @@ class ChatTelemetry:
         except Exception:
             _logger.debug("langchain-otel: provider-layer policy failed", exc_info=True)
         invocation.context = call_context
-        if invocation.recording or self.content is not None:
-            invocation.start_details(request, args)
+        if self.content is not None:
+            invocation.read_input(messages, call_args)
         return invocation
 
 
+def _awaiting_fallback(model: object) -> ChatInvocation | None:
+    """The current stream of this very model, waiting for LangChain's plain-request fallback."""
+    invocation = current_invocation()
+    if invocation is not None and invocation.awaits_fallback and invocation.model_id == id(model):
+        return invocation
+    return None
+
+
+def _falls_back_to_invoke(model: object, kwargs: Mapping[str, Any], async_api: bool) -> bool:
+    """Whether ``stream``/``astream`` will answer with a plain ``invoke``, by LangChain's own
+    rule (its private ``_should_stream``); unknown counts as yes, as before that hook existed."""
+    should_stream = getattr(model, "_should_stream", None)
+    if should_stream is None:
+        return True
+    try:
+        return not should_stream(async_api=async_api, **{**kwargs, "stream": True})
+    except Exception:
+        _logger.debug("langchain-otel: _should_stream failed", exc_info=True)
+        return True
+
+
+class ChunkLog:
+    """What a streamed answer delivered: first-chunk time, the chunks that carry metadata, usage
+    or tool calls (LangChain tags every chunk with ``model_provider``: only chunks that say more
+    are kept), the count, and, when asked for, every chunk (content) and every arrival time."""
+
+    __slots__ = ("all_chunks", "count", "first_ns", "metadata_chunks", "times")
+
+    def __init__(self, keep_all: bool, keep_times: bool) -> None:
+        self.first_ns: int | None = None
+        self.count = 0
+        self.metadata_chunks: list[object] = []
+        self.all_chunks: list[object] | None = [] if keep_all else None
+        self.times: list[int] | None = [] if keep_times else None
+
+    def add(self, chunk: Any, message: object = None) -> None:
+        """Note ``chunk``; ``message``: what content capture merges, when not the chunk itself."""
+        self.count += 1
+        if self.first_ns is None:
+            self.first_ns = time.time_ns()
+        metadata = chunk.response_metadata
+        if (
+            (metadata and (len(metadata) > 1 or "model_provider" not in metadata))
+            or chunk.usage_metadata
+            or getattr(chunk, "tool_call_chunks", None)  # a fallback answer has none
+        ):
+            self.metadata_chunks.append(chunk)
+        if self.times is not None:
+            self.times.append(time.time_ns())
+        if self.all_chunks is not None:
+            self.all_chunks.append(chunk if message is None else message)
+
+    def merged(self) -> object:
+        """The whole streamed message (content capture), or None."""
+        if not self.all_chunks:
+            return None
+        return functools.reduce(operator.add, self.all_chunks)
+
+
+class _GenerationChunk:
+    """A ``ChatGenerationChunk`` seen through a run manager, read like a message chunk: its
+    metadata includes the generation info, as LangChain merges it into the final message."""
+
+    __slots__ = ("id", "response_metadata", "tool_call_chunks", "usage_metadata")
+
+    def __init__(self, message: Any, generation_info: Mapping[str, Any]) -> None:
+        self.response_metadata = {**generation_info, **(message.response_metadata or {})}
+        self.usage_metadata = message.usage_metadata
+        self.id = message.id
+        self.tool_call_chunks = getattr(message, "tool_call_chunks", None)
+
+
 class ChatInvocation:
-    """One traced call. ``context`` is what the wrapper makes current while the provider runs."""
+    """One traced provider request. ``context`` is what is current while the provider runs."""
 
     __slots__ = (
         "_attributes",
         "_ended",
         "_mapper",
+        "_request",
         "_start_ns",
         "_telemetry",
+        "adopted",
+        "awaits_fallback",
+        "cache_hit",
+        "chunks",
+        "client_decides",
+        "completed",
         "content_input",
         "context",
         "layer_data",
         "model_id",
         "recording",
-        "request_attributes",
+        "result",
+        "run_id",
         "span",
         "streaming",
     )
@@ -113,132 +281,195 @@ class ChatInvocation:
         telemetry: ChatTelemetry,
         mapper: ChatModelMapper,
         span: Span,
-        model_id: int,
-        streaming: bool,
+        request: ChatRequest,
         attributes: Attributes,
         start_ns: int,
     ) -> None:
         self._telemetry = telemetry
         self._mapper = mapper
+        self._request: ChatRequest | None = request
         self.span = span
         self.recording = span.is_recording()
-        self.model_id = model_id
-        #: False once a stream fell back to a plain (non-streaming) request on the same model.
-        self.streaming = streaming
+        self.model_id = id(request.model)
+        #: Whether the request streamed on the wire (``stream()``, or chunks reported to it).
+        self.streaming = request.streaming
         self._attributes = attributes  # start attributes; they become the metric attributes
         self._start_ns = start_ns
         self._ended = False
-        self.context: Context = Context()
-        self.request_attributes: Attributes = {}
+        self.context: Context = _EMPTY_CONTEXT
+        #: The run id whose token callbacks belong to this request.
+        self.run_id: object = None
+        #: A stream waiting for LangChain's plain-request fallback (adopted once).
+        self.awaits_fallback = False
+        #: A stream whose fallback request was adopted: its own chunks are the answer, re-yielded.
+        self.adopted = False
+        self.cache_hit = False
+        #: The mapper knows whether the client streams (not the chunks reported to LangChain).
+        self.client_decides = False
+        self.completed = True
+        self.result: object = None
+        metrics = telemetry.metrics
+        self.chunks = ChunkLog(
+            keep_all=telemetry.content is not None,
+            keep_times=metrics is not None and metrics.records_chunk_times,
+        )
         #: (messages sent, bound tools) when content capture is on.
         self.content_input: tuple[list[object], object] | None = None
         #: What a stood-down provider-layer instrumentation published (util-genai InferenceData).
         self.layer_data: object = None
 
-    @property
-    def captures_content(self) -> bool:
-        return self.content_input is not None
+    # -- what happened (told by the wrappers) ------------------------------------------------
 
-    def start_details(self, request: ChatRequest, args: Sequence[Any]) -> None:
-        """Request attributes (recording spans, content events) and the input content (opt-in)."""
-        try:  # set on the span with the response attributes, in one call, when the call ends
-            attributes = self._mapper.request_attributes(request)
-            if "tools" in request.kwargs:
-                tools = tool_names(request.kwargs)
-                if tools is not None:
-                    attributes[sc.TOOL_DEFINITIONS] = tools
-            self.request_attributes = attributes
-        except Exception:
-            _logger.debug("langchain-otel: request attributes failed", exc_info=True)
-        if self._telemetry.content is not None:
-            try:
-                inputs = input_sequence(request.model, args, request.kwargs)
-                self.content_input = (inputs, request.kwargs.get("tools"))
-            except Exception:
-                _logger.debug("langchain-otel: reading the input messages failed", exc_info=True)
-
-    def finish_message(self, message: object) -> None:
-        """End after ``invoke``/``ainvoke`` returned ``message``."""
-        if self._ended:
+    def read_input(self, messages: list[object] | None, call_args: Sequence[Any]) -> None:
+        """Keep the input content (content capture on): the messages, or the call's input."""
+        request = self._request
+        if request is None:
             return
         try:
-            response = response_from_message(message)
+            if messages is None:
+                messages = input_sequence(request.model, call_args, request.kwargs)
+            self.content_input = (messages, request.kwargs.get("tools"))
         except Exception:
-            _logger.debug("langchain-otel: could not read the response", exc_info=True)
-            response = None
-        self.finish(response, message)
+            _logger.debug("langchain-otel: reading the input messages failed", exc_info=True)
 
-    def finish(
-        self,
-        response: ChatResponse | None,
-        output: object = None,
-        stream: StreamSummary | None = None,
-    ) -> None:
-        """End a call that completed (or a stream the consumer stopped early)."""
-        self._end(response, None, output, stream)
+    def adopt_request(self, run_id: object) -> None:
+        """LangChain answers this stream with one plain request: that request is this span's."""
+        self.awaits_fallback = False
+        self.adopted = True
+        self.streaming = False
+        self.run_id = run_id
 
-    def fail(
-        self,
-        error: BaseException,
-        response: ChatResponse | None = None,
-        output: object = None,
-        stream: StreamSummary | None = None,
-    ) -> None:
-        """End a call that raised ``error``; ``response``/``output``: what a stream delivered."""
-        self._end(response, error, output, stream)
+    def stream_chunk(self, chunk: Any) -> None:
+        """A chunk ``stream``/``astream`` yielded."""
+        try:
+            if self.adopted:  # the fallback's answer, already read from its result
+                self.chunks.count += 1
+            else:
+                self.chunks.add(chunk)
+        except Exception:
+            _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
 
-    def _end(
-        self,
-        response: ChatResponse | None,
-        error: BaseException | None,
-        output: object,
-        stream: StreamSummary | None,
-    ) -> None:
+    def request_chunk(self, chunk: Any) -> None:
+        """A chunk LangChain reported to this request's run manager: the request streamed."""
+        try:
+            message = getattr(chunk, "message", chunk)
+            info = getattr(chunk, "generation_info", None)
+            if not self.client_decides:
+                self.streaming = True
+            self.chunks.add(_GenerationChunk(message, info) if info else message, message)
+        except Exception:
+            _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
+
+    def answered(self, result: object) -> None:
+        """The adopted fallback request returned ``result`` (the stream ends the span)."""
+        self.result = result
+
+    def mark_cache_hit(self) -> None:
+        """LangChain's cache answered: no provider request was made."""
+        self.cache_hit = True
+
+    def finish(self, result: object = None) -> None:
+        """End a request that completed; ``result``: its ``ChatResult`` (or message)."""
+        if result is not None:
+            self.result = result
+        self._end(None)
+
+    def stop_early(self) -> None:
+        """End a stream the consumer closed or dropped before its end (not an error)."""
+        self.completed = False
+        self._end(None)
+
+    def fail(self, error: BaseException) -> None:
+        """End a request that raised ``error``."""
+        self.completed = False
+        self._end(error)
+
+    # -- the end ---------------------------------------------------------------------------------
+
+    def _end(self, error: BaseException | None) -> None:
         if self._ended:
             return
         self._ended = True
         end_ns = time.time_ns()
+        response = None if self.cache_hit else self._response()
         span_attributes: Attributes = {}
+        request_attributes: Attributes = {}
         try:
-            span_attributes = self._record(response, error, end_ns, stream or _NO_STREAM)
+            request_attributes = self._request_attributes()
+            span_attributes = self._record(response, error, end_ns)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
-            if self.recording:
-                self.span.set_attributes(bounded(self.request_attributes))
+        if self.recording:
+            try:
+                self.span.set_attributes(bounded({**request_attributes, **span_attributes}))
+            except Exception:
+                _logger.debug("langchain-otel: setting attributes failed", exc_info=True)
         if self.content_input is not None:
             try:
-                self._record_content(span_attributes, output)
+                self._record_content(request_attributes, span_attributes)
             except Exception:
                 _logger.debug("langchain-otel: recording content failed", exc_info=True)
         try:
             self.span.end(end_time=end_ns)
         except Exception:
             _logger.debug("langchain-otel: ending the span failed", exc_info=True)
-        # The context holds this invocation: drop it so the pair is freed now, not by the GC.
+        # The context holds this invocation: drop it (and the answer) so they are freed now.
         self.context = _EMPTY_CONTEXT
+        self._request = None
+        self.result = None
+        self.content_input = None
+
+    def _response(self) -> ChatResponse | None:
+        """The answer's view: per chunk for a streamed request, else the whole result."""
+        try:
+            whole = None
+            result = self.result
+            if result is not None:
+                whole = response_from_result(result)
+                if whole is None:
+                    whole = response_from_message(result)
+            if self.streaming and self.chunks.metadata_chunks:
+                return completed_by(response_from_chunks(self.chunks.metadata_chunks), whole)
+            if whole is None and self.chunks.metadata_chunks:
+                return response_from_chunks(self.chunks.metadata_chunks)
+            return whole
+        except Exception:
+            _logger.debug("langchain-otel: could not read the response", exc_info=True)
+            return None
+
+    def _request_attributes(self) -> Attributes:
+        """Sampling parameters and tools (recording spans and content events only)."""
+        request = self._request
+        if request is None or not (self.recording or self.content_input is not None):
+            return {}
+        request.streaming = self.streaming
+        attributes = self._mapper.request_attributes(request)
+        if "tools" in request.kwargs:
+            tools = tool_names(request.kwargs)
+            if tools is not None:
+                attributes[sc.TOOL_DEFINITIONS] = tools
+        return attributes
 
     def _record(
-        self,
-        response: ChatResponse | None,
-        error: BaseException | None,
-        end_ns: int,
-        stream: StreamSummary,
+        self, response: ChatResponse | None, error: BaseException | None, end_ns: int
     ) -> Attributes:
-        """Response attributes on the span and the metric points; returns the span attributes."""
+        """Response attributes and the metric points; returns the span's own attributes."""
         span_attributes = self._response_attributes(response)
-        first_chunk_ns = stream.first_chunk_ns
+        chunks = self.chunks
         time_to_first_chunk = (
-            (first_chunk_ns - self._start_ns) / 1e9
-            if self.streaming and first_chunk_ns is not None
+            (chunks.first_ns - self._start_ns) / 1e9
+            if self.streaming and chunks.first_ns is not None
             else None
         )
         error_type = qualified_name(type(error)) if error is not None else None
         if self.streaming:
             span_attributes[sc.REQUEST_STREAM] = True
-            if not stream.completed:
-                span_attributes[sc.STREAM_CHUNK_COUNT] = stream.chunk_count
+            if not self.completed:
+                span_attributes[sc.STREAM_CHUNK_COUNT] = chunks.count
         if time_to_first_chunk is not None:
             span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
+        if self.cache_hit:
+            span_attributes[sc.CACHE_HIT] = True
         if error is not None and error_type is not None:
             span_attributes[sc.ERROR_TYPE] = error_type
             if self.recording:
@@ -246,10 +477,12 @@ class ChatInvocation:
                 self.span.record_exception(
                     error, attributes={"exception.message": _describe(error)}
                 )
-        if self.recording:
-            self.span.set_attributes(bounded({**self.request_attributes, **span_attributes}))
         metrics = self._telemetry.metrics
-        if metrics is None or self._telemetry.layers.counted_elsewhere(self._mapper.client_library):
+        if (
+            metrics is None
+            or self.cache_hit  # not a provider request: no latency, no tokens anybody paid for
+            or self._telemetry.layers.counted_elsewhere(self._mapper.client_library)
+        ):
             return span_attributes
         metric_attributes = self._attributes
         metrics.record(
@@ -258,17 +491,19 @@ class ChatInvocation:
             _as_token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
             _as_token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
             error_type,
+            self.context,
         )
         if time_to_first_chunk is not None:
             metrics.record_stream_timing(
-                metric_attributes, time_to_first_chunk, stream.chunk_times_ns
+                metric_attributes, time_to_first_chunk, chunks.times or (), self.context
             )
         return span_attributes
 
     def _response_attributes(self, response: ChatResponse | None) -> Attributes:
         """What the answer says: everything for recording spans, else only what metrics need.
 
-        The response model (else the requested one) also goes into the metric attributes.
+        The response model (else, when there is an answer, the requested one) also goes into
+        the metric attributes. A call that got no answer reports no response model.
         """
         mapper = self._mapper
         attributes: Attributes = {}
@@ -279,16 +514,31 @@ class ChatInvocation:
                 attributes = mapper.response_attributes(response)
             else:
                 attributes = mapper.usage_attributes(response)
-        if self.layer_data is not None:
+        if self.layer_data is not None and not self.cache_hit:
             attributes.update(published_attributes(self.layer_data, attributes))
         model = response_model or attributes.get(sc.RESPONSE_MODEL)
-        model = model or self._attributes.get(sc.REQUEST_MODEL)
+        if response is not None:
+            model = model or self._attributes.get(sc.REQUEST_MODEL)
         if isinstance(model, str) and model:
             model = model[:_MAX_VALUE_LENGTH]
             attributes[sc.RESPONSE_MODEL] = self._attributes[sc.RESPONSE_MODEL] = model
         return attributes
 
-    def _record_content(self, response_attributes: Attributes, output: object) -> None:
+    def _outputs(self) -> list[object]:
+        """The answer's messages, one per choice (content capture)."""
+        if self.streaming and self.chunks.all_chunks:
+            return [self.chunks.merged()]
+        generations = getattr(self.result, "generations", None)
+        if isinstance(generations, list):
+            return [getattr(generation, "message", None) for generation in generations]
+        if self.result is not None:
+            return [self.result]
+        merged = self.chunks.merged()
+        return [merged] if merged is not None else []
+
+    def _record_content(
+        self, request_attributes: Attributes, response_attributes: Attributes
+    ) -> None:
         recorder = self._telemetry.content
         if recorder is None or self.content_input is None:
             return
@@ -296,7 +546,7 @@ class ChatInvocation:
         finish_reasons = response_attributes.get(sc.RESPONSE_FINISH_REASONS)
         content = recorder.build(
             inputs,
-            output,
+            self._outputs(),
             finish_reasons if isinstance(finish_reasons, list) else [],
             tools,
             self._mapper.separate_system_instructions,
@@ -306,22 +556,8 @@ class ChatInvocation:
         if recorder.mode.on_span and self.recording:
             recorder.record_on_span(self.span, content)
         if recorder.mode.on_event:
-            attributes = {**self._attributes, **self.request_attributes, **response_attributes}
+            attributes = {**self._attributes, **request_attributes, **response_attributes}
             recorder.emit_event(self.span, bounded(attributes), content)
-
-
-@dataclass(frozen=True)
-class StreamSummary:
-    """What a stream proxy saw: first-chunk time, chunk times (opt-in metric), count, completion."""
-
-    first_chunk_ns: int | None = None
-    chunk_times_ns: Sequence[int] = ()
-    chunk_count: int = 0
-    completed: bool = True
-
-
-_NO_STREAM = StreamSummary()
-_EMPTY_CONTEXT = Context()
 
 
 def qualified_name(cls: type) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from opentelemetry.context import Context
 from opentelemetry.metrics import Meter
 from opentelemetry.util.types import AttributeValue
 
@@ -57,31 +58,42 @@ class ChatMetrics:
         input_tokens: int | None,
         output_tokens: int | None,
         error_type: str | None,
+        call_context: Context,
     ) -> None:
-        """Duration (with ``error.type`` on failure) and one token point per reported type."""
-        if input_tokens is not None or output_tokens is not None:
-            if input_tokens is not None:
-                self._tokens.record(
-                    input_tokens, {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
-                )
-            if output_tokens is not None:
-                self._tokens.record(
-                    output_tokens, {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
-                )
+        """Duration (with ``error.type`` on failure) and one token point per reported type.
+
+        Recorded in ``call_context`` (the call's span): with the SDK's default ``trace_based``
+        exemplar filter, each point of a sampled call carries its trace and span ids.
+        """
+        if input_tokens is not None:
+            self._tokens.record(
+                input_tokens,
+                {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT},
+                context=call_context,
+            )
+        if output_tokens is not None:
+            self._tokens.record(
+                output_tokens,
+                {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT},
+                context=call_context,
+            )
         if error_type is not None:
             attributes = {**attributes, sc.ERROR_TYPE: error_type}
-        self._duration.record(duration_s, attributes)
+        self._duration.record(duration_s, attributes, context=call_context)
 
     def record_stream_timing(
         self,
         attributes: MetricAttributes,
         time_to_first_chunk_s: float | None,
         chunk_times_ns: Sequence[int],
+        call_context: Context,
     ) -> None:
         """Time to first chunk, and the per-chunk gaps when that opt-in metric is on."""
         if time_to_first_chunk_s is not None:
-            self._time_to_first_chunk.record(time_to_first_chunk_s, attributes)
+            self._time_to_first_chunk.record(
+                time_to_first_chunk_s, attributes, context=call_context
+            )
         histogram = self._time_per_chunk
         if histogram is not None:
             for previous, current in pairwise(chunk_times_ns):
-                histogram.record((current - previous) / 1e9, attributes)
+                histogram.record((current - previous) / 1e9, attributes, context=call_context)

@@ -1,9 +1,13 @@
-"""One view of a chat model's answer, whether it came whole (invoke) or in chunks (stream).
+"""One view of a chat model's answer, whether it came whole or in chunks.
 
-Mappers read only this view, so one mapper serves all four call styles. For streams the view is
-built once, at the end, from the few chunks that carried metadata: string fields keep the last
-non-empty value (LangChain's own merge concatenates them: ``"FINISH_REASON_UNSPECIFIEDSTOP"``) and
-usage counts are summed, as LangChain sums them.
+Mappers read only this view, so one mapper serves every call style. A whole answer is the
+``ChatResult`` LangChain built for one provider request (every generation, plus ``llm_output``,
+which LangChain copies into the message only when there is a single generation), or, when only
+the returned message is known, that message. For a streamed answer the view is built once, at
+the end, from the few chunks that carried metadata: string fields keep the last non-empty value
+(LangChain's own merge concatenates them: ``"FINISH_REASON_UNSPECIFIEDSTOP"``,
+``"gpt-4-turbo-2024-04-09gpt-4-turbo-2024-04-09"``) and usage counts are summed, as LangChain
+sums them.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ _EMPTY: Mapping[str, Any] = {}
 
 @dataclass(frozen=True)
 class ChatResponse:
-    """What a provider call returned, in the shape mappers read.
+    """What a provider request returned, in the shape mappers read.
 
-    ``metadata`` is ``AIMessage.response_metadata`` (streams: merged, last non-empty value wins),
-    ``usage`` is ``AIMessage.usage_metadata`` (streams: summed), ``message_id`` the message id
-    (LangChain run ids included: mappers must tell them apart), ``streaming`` the call style,
-    ``tool_calls`` whether the answer calls tools (for APIs with no finish reason of their own).
+    ``metadata`` is the first choice's ``response_metadata`` over the request-level
+    ``llm_output`` (streams: merged, last non-empty value wins); ``choices`` holds each choice's
+    own ``response_metadata`` in order (finish reasons are per choice); ``usage`` is the
+    request's ``usage_metadata`` (streams: summed); ``message_id`` the message id (LangChain run
+    ids included: mappers must tell them apart); ``streaming`` whether the answer came in chunks;
+    ``tool_calls`` whether it calls tools (for APIs with no finish reason of their own).
     """
 
     metadata: Mapping[str, Any]
@@ -30,21 +36,47 @@ class ChatResponse:
     message_id: str | None
     streaming: bool
     tool_calls: bool = False
+    choices: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def choice_metadata(self) -> tuple[Mapping[str, Any], ...]:
+        """Each choice's metadata; a view built without choices has one, ``metadata``."""
+        return self.choices or (self.metadata,)
 
 
 def response_from_message(message: object) -> ChatResponse:
-    """View of the message ``invoke``/``ainvoke`` returned."""
-    metadata = getattr(message, "response_metadata", None)
-    usage = getattr(message, "usage_metadata", None)
-    message_id = getattr(message, "id", None)
+    """View of one message (``invoke``'s answer when nothing more is known)."""
+    metadata = _mapping(getattr(message, "response_metadata", None))
     return ChatResponse(
-        metadata=metadata if isinstance(metadata, Mapping) else _EMPTY,
-        usage=usage if isinstance(usage, Mapping) else None,
-        message_id=message_id if isinstance(message_id, str) else None,
+        metadata=metadata,
+        usage=_usage(message),
+        message_id=_message_id(message),
         streaming=False,
-        tool_calls=bool(
-            getattr(message, "tool_calls", None) or getattr(message, "invalid_tool_calls", None)
-        ),
+        tool_calls=_calls_tools(message),
+        choices=(metadata,),
+    )
+
+
+def response_from_result(result: object) -> ChatResponse | None:
+    """View of the ``ChatResult`` of one request: every generation and ``llm_output``.
+
+    Clients attach the request's usage to every generation's message: it is read once, from the
+    first. None when the result holds no generation.
+    """
+    generations = getattr(result, "generations", None)
+    if not isinstance(generations, list) or not generations:
+        return None
+    messages = [getattr(generation, "message", None) for generation in generations]
+    choices = tuple(_mapping(getattr(m, "response_metadata", None)) for m in messages)
+    llm_output = _mapping(getattr(result, "llm_output", None))
+    metadata = {**llm_output, **choices[0]} if llm_output else choices[0]
+    return ChatResponse(
+        metadata=metadata,
+        usage=_usage(messages[0]),
+        message_id=_message_id(messages[0]),
+        streaming=False,
+        tool_calls=any(_calls_tools(m) for m in messages),
+        choices=choices,
     )
 
 
@@ -56,11 +88,9 @@ def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
     tool_calls = False
     for chunk in chunks:
         tool_calls = tool_calls or bool(getattr(chunk, "tool_call_chunks", None))
-        chunk_metadata = getattr(chunk, "response_metadata", None)
-        if isinstance(chunk_metadata, Mapping):
-            for key, value in chunk_metadata.items():
-                if value is not None and value not in ("", [], {}):
-                    metadata[key] = value
+        for key, value in _mapping(getattr(chunk, "response_metadata", None)).items():
+            if value is not None and value not in ("", [], {}):
+                metadata[key] = value
         chunk_usage = getattr(chunk, "usage_metadata", None)
         if isinstance(chunk_usage, Mapping):
             usage = _add_usage(usage or {}, chunk_usage)
@@ -73,6 +103,42 @@ def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
         message_id=message_id,
         streaming=True,
         tool_calls=tool_calls,
+        choices=(metadata,),
+    )
+
+
+def completed_by(view: ChatResponse, whole: ChatResponse | None) -> ChatResponse:
+    """``view`` with what only ``whole`` has (``llm_output`` fields, usage): ``view`` wins."""
+    if whole is None:
+        return view
+    metadata = {**whole.metadata, **view.metadata}
+    return ChatResponse(
+        metadata=metadata,
+        usage=view.usage if view.usage is not None else whole.usage,
+        message_id=view.message_id or whole.message_id,
+        streaming=view.streaming,
+        tool_calls=view.tool_calls or whole.tool_calls,
+        choices=(metadata,),
+    )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _usage(message: object) -> Mapping[str, Any] | None:
+    usage = getattr(message, "usage_metadata", None)
+    return usage if isinstance(usage, Mapping) else None
+
+
+def _message_id(message: object) -> str | None:
+    message_id = getattr(message, "id", None)
+    return message_id if isinstance(message_id, str) else None
+
+
+def _calls_tools(message: object) -> bool:
+    return bool(
+        getattr(message, "tool_calls", None) or getattr(message, "invalid_tool_calls", None)
     )
 
 

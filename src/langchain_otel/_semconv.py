@@ -43,6 +43,8 @@ ERROR_TYPE: Final = "error.type"
 
 # Ours: chunks a stream delivered before it failed or the consumer stopped (partial streams only).
 STREAM_CHUNK_COUNT: Final = "langchain_otel.stream.chunk_count"
+# Ours: LangChain's LLM cache answered, so no provider request was made (set only when true).
+CACHE_HIT: Final = "langchain_otel.cache.hit"
 
 # OpenAI vendor attributes (semantic-conventions-genai docs/gen-ai/openai.md).
 OPENAI_REQUEST_SERVICE_TIER: Final = "openai.request.service_tier"

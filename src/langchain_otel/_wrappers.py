@@ -1,39 +1,55 @@
-"""wrapt wrappers for ``BaseChatModel.invoke/ainvoke/stream/astream``.
+"""wrapt wrappers: they tell the invocation what happened, and never change the call.
 
-Each factory closes over the ``ChatTelemetry`` built by ``instrument()``. A wrapper passes the call
-straight through when instrumentation is suppressed or when this model's call is already traced:
-``stream`` falling back to ``invoke`` on the same instance is one provider call, one span (and
-that span's request was not streaming after all).
+- ``traced_request`` / ``traced_arequest`` on ``BaseChatModel._generate_with_cache`` /
+  ``_agenerate_with_cache``: one provider request (or cache lookup) per message list, whichever
+  public method led there (``invoke``, ``ainvoke``, ``generate``, ``batch`` ...). On a LangChain
+  without these hooks they wrap ``invoke``/``ainvoke`` instead (one request per call, read from
+  the returned message).
+- ``traced_stream`` / ``traced_astream`` on ``stream``/``astream``, which call the provider's
+  ``_stream`` directly.
+- ``observed_token`` on the run managers' ``on_llm_new_token``: a chunk of a request that streams
+  on the wire inside ``invoke`` (a streaming callback handler, ``streaming=True`` ...).
+- ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
+
 The user's call runs outside every guard: its result and exceptions reach the caller unchanged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from langchain_otel._invocation import ChatTelemetry, active_invocation
+from langchain_otel._invocation import ChatInvocation, ChatTelemetry, current_invocation
 from langchain_otel._streams import astream_through, stream_through
+
+_logger = logging.getLogger(__name__)
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
 
 
-def traced_invoke(telemetry: ChatTelemetry) -> Wrapper:
+Starter = Callable[[Any, tuple[Any, ...], dict[str, Any]], "tuple[ChatInvocation, bool] | None"]
+
+
+def traced_request(start: Starter) -> Wrapper:
+    """One provider request: ``_generate_with_cache`` (or ``invoke`` on an old LangChain)."""
+
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         if not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
-        active = active_invocation(instance)
-        if active is not None:  # a stream of this model fell back to a plain request
-            active.streaming = False
+        started = start(instance, args, kwargs)
+        if started is None:
             return wrapped(*args, **kwargs)
-        invocation = telemetry.start(instance, args, kwargs, streaming=False)
-        if invocation is None:
-            return wrapped(*args, **kwargs)
+        invocation, owned = started
+        if not owned:  # a stream's plain fallback: the stream's context is current, it ends it
+            result = wrapped(*args, **kwargs)
+            invocation.answered(result)
+            return result
         token = context.attach(invocation.context)
         try:
             result = wrapped(*args, **kwargs)
@@ -42,25 +58,28 @@ def traced_invoke(telemetry: ChatTelemetry) -> Wrapper:
             raise
         finally:
             context.detach(token)
-        invocation.finish_message(result)
+        invocation.finish(result)
         return result
 
     return wrapper
 
 
-def traced_ainvoke(telemetry: ChatTelemetry) -> Wrapper:
+def traced_arequest(start: Starter) -> Wrapper:
+    """The async twin of :func:`traced_request`."""
+
     async def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
-        active = active_invocation(instance)
-        if active is not None:  # a stream of this model fell back to a plain request
-            active.streaming = False
+        started = start(instance, args, kwargs)
+        if started is None:
             return await wrapped(*args, **kwargs)
-        invocation = telemetry.start(instance, args, kwargs, streaming=False)
-        if invocation is None:
-            return await wrapped(*args, **kwargs)
+        invocation, owned = started
+        if not owned:
+            result = await wrapped(*args, **kwargs)
+            invocation.answered(result)
+            return result
         token = context.attach(invocation.context)
         try:
             result = await wrapped(*args, **kwargs)
@@ -69,7 +88,7 @@ def traced_ainvoke(telemetry: ChatTelemetry) -> Wrapper:
             raise
         finally:
             context.detach(token)
-        invocation.finish_message(result)
+        invocation.finish(result)
         return result
 
     return wrapper
@@ -95,5 +114,38 @@ def traced_astream(telemetry: ChatTelemetry) -> Wrapper:
         if not is_instrumentation_enabled():
             return stream
         return astream_through(stream, telemetry, instance, args, kwargs)
+
+    return wrapper
+
+
+def observed_token() -> Wrapper:
+    """``on_llm_new_token`` (sync and async managers): hand the chunk to its request."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = current_invocation()
+        if invocation is not None and invocation.run_id is not None:
+            try:
+                chunk = kwargs.get("chunk")
+                if chunk is not None and instance.run_id == invocation.run_id:
+                    invocation.request_chunk(chunk)
+            except Exception:
+                _logger.debug("langchain-otel: reading a token callback failed", exc_info=True)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
+def observed_cache_hit() -> Wrapper:
+    """``_convert_cached_generations``: called only when LangChain's cache answered."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = current_invocation()
+        if invocation is not None and invocation.model_id == id(instance):
+            invocation.mark_cache_hit()
+        return wrapped(*args, **kwargs)
 
     return wrapper

@@ -234,7 +234,6 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
         "server.address": "127.0.0.1",
         "server.port": server.port,
         "gen_ai.request.max_tokens": attributes["gen_ai.request.max_tokens"],
-        "gen_ai.response.model": "error-429",
         "error.type": error_type,
     }
     (event,) = span.events

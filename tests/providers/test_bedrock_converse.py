@@ -268,7 +268,6 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.top_k": 40,
-        "gen_ai.response.model": "anthropic.error-429",
         "error.type": error_type,
     }
 

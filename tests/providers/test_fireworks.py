@@ -141,7 +141,6 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
         "server.port": server.port,
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 200,
-        "gen_ai.response.model": "error-429",
         "error.type": error_type,
     }
 

@@ -155,7 +155,6 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.seed": 7,
-        "gen_ai.response.model": "error-429",
         "error.type": "httpx.HTTPStatusError",
     }
     (event,) = span.events

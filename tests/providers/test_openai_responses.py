@@ -186,7 +186,7 @@ def test_rate_limit_error(server, span_exporter):
         "langchain_openai.chat_models.base.OpenAIRateLimitError"
     )
     assert span.attributes["openai.api.type"] == "responses"
-    assert span.attributes["gen_ai.response.model"] == "error-429"
+    assert "gen_ai.response.model" not in span.attributes  # nothing came back
 
 
 def test_model_routed_automatically_is_detected(server, span_exporter):

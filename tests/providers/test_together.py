@@ -148,7 +148,6 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
         "server.address": "127.0.0.1",
         "server.port": server.port,
         **{f"gen_ai.request.{key}": value for key, value in PARAMS.items()},
-        "gen_ai.response.model": "error-429",
         "error.type": error_type,
     }
 

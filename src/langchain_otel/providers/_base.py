@@ -130,6 +130,11 @@ class ChatModelMapper:
             kwargs = call_kwargs_over_model_kwargs(request)
         return extract_request_params(request.model, kwargs, self.request_fields)
 
+    def streams_on_wire(self, request: ChatRequest) -> bool | None:
+        """Whether the client streams this request whatever LangChain asks (a client that always
+        streams, or never); None: LangChain decides, and the chunks it reports tell."""
+        return None
+
     def base_url(self, model: object) -> object:
         """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown.
 
@@ -184,8 +189,13 @@ class ChatModelMapper:
         return message_id if message_id is not None and is_provider_id(message_id) else None
 
     def finish_reasons(self, response: ChatResponse) -> list[str]:
-        reason = first_str(response.metadata, self.finish_reason_keys)
-        return [reason] if reason else []
+        """One reason per choice, in order (a choice that reports none is left out)."""
+        reasons = []
+        for choice in response.choice_metadata:
+            reason = first_str(choice, self.finish_reason_keys)
+            if reason:
+                reasons.append(reason)
+        return reasons
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         """Token counts from LangChain's standard ``usage_metadata``; nothing invented."""

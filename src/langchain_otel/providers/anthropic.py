@@ -7,7 +7,10 @@ What langchain-anthropic exposes, and so what the span gets:
   (``input_tokens`` includes cache reads and writes; the TTL split of cache writes is handled by
   the generic :func:`~langchain_otel.providers._base.usage_attributes`).
 - stream: ``model_name`` from ``message_start``, ``stop_reason`` and cumulative usage from
-  ``message_delta``; the message id is dropped by LangChain, so there is no response id.
+  ``message_delta``; the message id is dropped by LangChain, so there is no response id. Streams
+  that carry the input count only in ``message_start`` (the 2024 wire format) leave
+  langchain-anthropic reporting ``input_tokens = 0``: Anthropic never bills zero input tokens, so
+  a 0 is reported as unknown.
 
 Request parameters are the payload LangChain builds: call kwargs, then ``model_kwargs``, then the
 model's fields. ``server.address`` comes from the always-resolved ``anthropic_api_url`` field; the
@@ -26,6 +29,7 @@ from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._response import ChatResponse
 from langchain_otel.providers._base import Attributes, ChatModelMapper
 
 ANTHROPIC_FIELDS = RequestFields(
@@ -64,6 +68,14 @@ class AnthropicMapper(ChatModelMapper):
     def base_url(self, model: object) -> object:
         # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
         return getattr(model, "anthropic_api_url", None) or DEFAULT_BASE_URL
+
+    def usage_attributes(self, response: ChatResponse) -> Attributes:
+        attributes = super().usage_attributes(response)
+        # Every Messages request bills input tokens: a 0 is one the client never received
+        # (2024 streams send the count only in ``message_start``, which some clients ignore).
+        if attributes.get(sc.USAGE_INPUT_TOKENS) == 0:
+            del attributes[sc.USAGE_INPUT_TOKENS]
+        return attributes
 
 
 class AnthropicOnBedrockMapper(AnthropicMapper):

@@ -98,7 +98,11 @@ class GoogleGenAIMapper(ChatModelMapper):
         return attributes
 
     def finish_reasons(self, response: ChatResponse) -> list[str]:
-        return gemini_finish_reasons(response.metadata)
+        return [
+            reason
+            for choice in response.choice_metadata
+            for reason in gemini_finish_reasons(choice)
+        ]
 
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
         categories = blocked_categories(response.metadata)

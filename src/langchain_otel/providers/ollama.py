@@ -5,8 +5,9 @@
   ``stop`` argument). An ``options`` call kwarg replaces all of them (and the ``stop`` argument),
   as it does in the request, and may also carry the penalties.
 - Streaming: ChatOllama always asks for a streamed answer, ``invoke`` included (it aggregates the
-  chunks), so every call sets ``gen_ai.request.stream``, unless the call passes ``stream=False``.
-  Time to first chunk is known only for ``stream``/``astream``, where we see the chunks.
+  chunks and reports each to the run manager), so every call sets ``gen_ai.request.stream`` and
+  the time to first chunk, unless the call passes ``stream=False`` (then the one answer it
+  reports as a chunk is not a stream).
 - Endpoint: the base URL of the ollama client the model built, which applied Ollama's own host
   rules (``base_url``, else ``OLLAMA_HOST``; scheme-less hosts are ``http`` on port 11434; user
   info is stripped); if it cannot be read, ``base_url``, else ``http://127.0.0.1:11434``.
@@ -53,9 +54,10 @@ class OllamaMapper(ChatModelMapper):
             attributes = extract_request_params(None, options, self.request_fields)
         else:
             attributes = extract_request_params(request.model, kwargs, self.request_fields)
-        if kwargs.get("stream") is not False:
-            attributes[sc.REQUEST_STREAM] = True
         return attributes
+
+    def streams_on_wire(self, request: ChatRequest) -> bool | None:
+        return request.kwargs.get("stream") is not False
 
 
 def _private_attribute(model: object, name: str) -> object:

@@ -86,7 +86,11 @@ class VertexAIMapper(ChatModelMapper):
         return attributes
 
     def finish_reasons(self, response: ChatResponse) -> list[str]:
-        return gemini_finish_reasons(response.metadata)
+        return [
+            reason
+            for choice in response.choice_metadata
+            for reason in gemini_finish_reasons(choice)
+        ]
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = usage_attributes(response.usage)
