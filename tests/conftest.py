@@ -53,6 +53,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 def fake_server() -> Iterator[FakeServer]:
     server = FakeServer()
     fake_openai.install(server)
+    fake_openai.install(server, "/gateway/v1", fake_openai.GATEWAY)
     server.start()
     yield server
     server.stop()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.callbacks.manager import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.tracers._streaming import _StreamingCallbackHandler
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -93,3 +95,14 @@ def token_usage_points(reader: InMemoryMetricReader) -> dict[str, Any]:
 def token_points(reader: InMemoryMetricReader) -> dict[str, int]:
     """Token type -> summed gen_ai.client.token.usage."""
     return {kind: point.sum for kind, point in token_usage_points(reader).items()}
+
+
+class StreamingHandler(BaseCallbackHandler, _StreamingCallbackHandler):
+    """A callback handler LangChain streams for, declared the way LangGraph's
+    ``stream_mode="messages"`` handler is: ``invoke`` then streams on the wire."""
+
+    def tap_output_iter(self, run_id: Any, output: Any) -> Any:
+        return output
+
+    def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
+        return output

@@ -29,6 +29,11 @@ class ChatScripted(BaseChatModel):
     error: BaseException | None = None
     fail_after_chunks: int | None = None
     during_call: Callable[[], Any] | None = None
+    #: Generations per request (``n``): the request-level fields go to ``llm_output``, as the
+    #: OpenAI client puts them when there is more than one.
+    choices: int = 1
+    #: Name the model on the first chunk too (LangChain's merge then glues the two values).
+    model_on_first_chunk: bool = False
 
     @property
     def _llm_type(self) -> str:
@@ -48,10 +53,22 @@ class ChatScripted(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         self._check()
-        message = AIMessage(
-            content=self.reply, response_metadata=dict(METADATA), usage_metadata=dict(USAGE)
-        )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        if self.choices == 1:
+            message = AIMessage(
+                content=self.reply, response_metadata=dict(METADATA), usage_metadata=dict(USAGE)
+            )
+            return ChatResult(generations=[ChatGeneration(message=message)])
+        per_choice = {"finish_reason": METADATA["finish_reason"]}
+        generations = [
+            ChatGeneration(
+                message=AIMessage(
+                    content=self.reply, response_metadata=per_choice, usage_metadata=dict(USAGE)
+                )
+            )
+            for _ in range(self.choices)
+        ]
+        llm_output = {k: v for k, v in METADATA.items() if k != "finish_reason"}
+        return ChatResult(generations=generations, llm_output=llm_output)
 
     async def _agenerate(
         self,
@@ -70,7 +87,14 @@ class ChatScripted(BaseChatModel):
             if self.fail_after_chunks is not None and index == self.fail_after_chunks:
                 assert self.error is not None
                 raise self.error
-            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            metadata = (
+                {"model_name": METADATA["model_name"]}
+                if index == 0 and self.model_on_first_chunk
+                else {}
+            )
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=piece, response_metadata=metadata)
+            )
         final = AIMessageChunk(
             content="", response_metadata=dict(METADATA), usage_metadata=dict(USAGE)
         )

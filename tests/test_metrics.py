@@ -224,3 +224,70 @@ def test_default_stream_does_no_metric_work_per_chunk(monkeypatch, instrument, m
             "gen_ai.client.token.usage",
         ]
     )
+
+
+def exemplar_ids(point) -> set[tuple[int, int]]:
+    return {(e.trace_id, e.span_id) for e in point.exemplars}
+
+
+async def call(style: str) -> None:
+    model = ChatScripted()
+    if style == "invoke":
+        model.invoke("hi")
+    elif style == "ainvoke":
+        await model.ainvoke("hi")
+    elif style == "stream":
+        list(model.stream("hi"))
+    else:
+        [chunk async for chunk in model.astream("hi")]
+
+
+@pytest.mark.usefixtures("instrument")
+@pytest.mark.parametrize("style", ["invoke", "ainvoke", "stream", "astream"])
+async def test_points_carry_the_chat_spans_ids_as_exemplars(span_exporter, metric_reader, style):
+    # The SDK's default exemplar filter (trace_based) keeps a point's trace when it is
+    # recorded in the context of a sampled span: every point links to its chat span.
+    await call(style)
+
+    span = only_chat_span(span_exporter)
+    ids = {(span.context.trace_id, span.context.span_id)}
+    points = metric_points(metric_reader)
+    names = ["gen_ai.client.operation.duration", "gen_ai.client.token.usage"]
+    if "stream" in style:
+        names.append("gen_ai.client.operation.time_to_first_chunk")
+    assert set(points) == set(names)
+    for name in names:
+        for point in points[name]:
+            assert exemplar_ids(point) == ids, name
+
+
+def test_sampled_out_calls_record_points_without_exemplars(meter_provider, metric_reader):
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=TracerProvider(sampler=ALWAYS_OFF), meter_provider=meter_provider
+    )
+    try:
+        ChatScripted().invoke("hi")
+    finally:
+        instrumentor.uninstrument()
+
+    (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
+    assert duration.count == 1
+    assert list(duration.exemplars) == []
+
+
+def test_exemplar_filter_env_is_respected(monkeypatch, tracer_provider, span_exporter):
+    monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", "always_off")
+    reader = InMemoryMetricReader()
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=MeterProvider(metric_readers=[reader])
+    )
+    try:
+        ChatScripted().invoke("hi")
+    finally:
+        instrumentor.uninstrument()
+
+    (duration,) = metric_points(reader)["gen_ai.client.operation.duration"]
+    assert duration.count == 1
+    assert list(duration.exemplars) == []

@@ -45,7 +45,12 @@ USAGES: dict[str, dict[str, Any]] = {
         "output_tokens": 296,
         "output_tokens_details": {"thinking_tokens": 40},
     },
+    # The 2024 stream format: message_delta carries only the output count (the input count is
+    # in message_start alone).
+    "delta-output-only": {"input_tokens": 17, "output_tokens": 296},
 }
+#: Usages whose message_delta reports the output count only.
+_DELTA_OUTPUT_ONLY = frozenset({"delta-output-only"})
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -99,7 +104,9 @@ def _message(body: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _events(body: dict[str, Any], usage: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _events(
+    body: dict[str, Any], usage: dict[str, Any], delta_output_only: bool = False
+) -> Iterator[dict[str, Any]]:
     content, stop_reason = _content(body)
     # message_start carries the id, the model and the input side of the usage; the final counts
     # come in message_delta (cumulative), as the API sends them.
@@ -148,7 +155,7 @@ def _events(body: dict[str, Any], usage: dict[str, Any]) -> Iterator[dict[str, A
     yield {
         "type": "message_delta",
         "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-        "usage": usage,
+        "usage": {"output_tokens": usage["output_tokens"]} if delta_output_only else usage,
     }
     yield {"type": "message_stop"}
 
@@ -159,12 +166,12 @@ def messages(request: Request) -> Reply:
     if status is not None:
         headers = {"request-id": "req_011CZfakeRateLimit", "retry-after": "1"}
         return Reply.json(error_body(status), status=status, headers=headers)
-    usage = USAGES[request.headers.get(USAGE_HEADER, "plain")]
+    variant = request.headers.get(USAGE_HEADER, "plain")
+    usage = USAGES[variant]
     headers = {"request-id": "req_011CZfake0000000000000000"}
     if body.get("stream"):
-        return Reply.stream(
-            sse(_events(body, usage), event_names=True, done=False), "text/event-stream", headers
-        )
+        events = _events(body, usage, variant in _DELTA_OUTPUT_ONLY)
+        return Reply.stream(sse(events, event_names=True, done=False), "text/event-stream", headers)
     return Reply.json(_message(body, usage), headers=headers)
 
 

@@ -65,8 +65,8 @@ def _safety_ratings(blocked: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _candidate(text: str | None, finish: str | None, model: str) -> dict[str, Any]:
-    candidate: dict[str, Any] = {"index": 0}
+def _candidate(text: str | None, finish: str | None, model: str, index: int = 0) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"index": index}
     if text is not None:
         candidate["content"] = {"role": "model", "parts": [{"text": text}]}
     if finish is not None:
@@ -77,19 +77,23 @@ def _candidate(text: str | None, finish: str | None, model: str) -> dict[str, An
     return candidate
 
 
-def _response(model: str, candidate: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
+def _response(
+    model: str, candidate: dict[str, Any] | list[dict[str, Any]], usage: dict[str, Any]
+) -> dict[str, Any]:
     return {
-        "candidates": [candidate],
+        "candidates": candidate if isinstance(candidate, list) else [candidate],
         "usageMetadata": usage,
         "modelVersion": served_model(model),
         "responseId": RESPONSE_ID,
     }
 
 
-def _answer(model: str) -> dict[str, Any]:
+def _answer(model: str, candidates: int = 1) -> dict[str, Any]:
     if model.endswith("-blocked"):
         return _response(model, _candidate(None, "SAFETY", model), USAGE)
-    return _response(model, _candidate(ANSWER, "STOP", model), USAGE)
+    return _response(
+        model, [_candidate(ANSWER, "STOP", model, index) for index in range(candidates)], USAGE
+    )
 
 
 def _chunks(model: str) -> Iterator[dict[str, Any]]:
@@ -122,7 +126,8 @@ def generate(request: Request) -> Reply:
     if method == "streamGenerateContent":
         return Reply.stream(_sse(_chunks(model)), "text/event-stream")
     if method == "generateContent":
-        return Reply.json(_answer(model))
+        config = request.json().get("generationConfig") or {}
+        return Reply.json(_answer(model, config.get("candidateCount") or 1))
     return Reply.json(error_body(404), status=404)
 
 

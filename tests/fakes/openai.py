@@ -85,9 +85,13 @@ class Flavor:
     usage: Mapping[str, Any] = field(default_factory=lambda: USAGE)
     #: Azure OpenAI: ``prompt_filter_results`` and per-choice ``content_filter_results``.
     content_filters: bool = False
+    #: OpenAI-compatible gateways (vLLM, LiteLLM, older Azure API versions) repeat the last
+    #: choice, finish reason and model included, on the chunk that carries the usage.
+    finish_on_usage_chunk: bool = False
 
 
 OPENAI = Flavor()
+GATEWAY = Flavor(finish_on_usage_chunk=True)
 
 
 def error_body(status: int) -> dict[str, Any]:
@@ -172,20 +176,19 @@ def _top_level(body: dict[str, Any], flavor: Flavor) -> dict[str, Any]:
 
 def _completion(body: dict[str, Any], flavor: Flavor) -> dict[str, Any]:
     message, finish_reason = _reply_message(body)
-    choice: dict[str, Any] = {
-        "index": 0,
-        "message": message,
-        "logprobs": None,
-        "finish_reason": finish_reason,
-    }
+    choices: list[dict[str, Any]] = [
+        {"index": index, "message": message, "logprobs": None, "finish_reason": finish_reason}
+        for index in range(body.get("n") or 1)  # ``n`` choices, one usage for the request
+    ]
     completion: dict[str, Any] = {
         **_top_level(body, flavor),
         "object": "chat.completion",
-        "choices": [choice],
+        "choices": choices,
         "usage": dict(flavor.usage),
     }
     if flavor.content_filters:
-        choice["content_filter_results"] = _filter_results(finish_reason == "content_filter")
+        for choice in choices:
+            choice["content_filter_results"] = _filter_results(finish_reason == "content_filter")
         completion["prompt_filter_results"] = [
             {"prompt_index": 0, "content_filter_results": _filter_results(False)}
         ]
@@ -223,7 +226,10 @@ def _chunks(body: dict[str, Any], flavor: Flavor) -> Iterator[dict[str, Any]]:
             yield chunk({"content": word})
     yield chunk({}, finish_reason)
     if (body.get("stream_options") or {}).get("include_usage"):
-        yield {**base, "choices": [], "usage": dict(flavor.usage)}
+        usage_choices = (
+            [chunk({}, finish_reason)["choices"][0]] if flavor.finish_on_usage_chunk else []
+        )
+        yield {**base, "choices": usage_choices, "usage": dict(flavor.usage)}
 
 
 def chat_completions_handler(flavor: Flavor = OPENAI) -> Callable[[Request], Reply]:

@@ -249,3 +249,36 @@ async def test_astream_rate_limit_error(server, span_exporter):
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes["gen_ai.request.stream"] is True
     assert "gen_ai.response.time_to_first_chunk" not in span.attributes
+
+
+def test_streaming_invoke_is_traced_as_a_stream(server, span_exporter, metric_reader):
+    message = make_model(server, streaming=True, **PARAMS).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert server.requests[-1].json()["stream"] is True
+    assert message.content.startswith("The oldest known cuneiform")
+    assert stream_attributes(span) == expected(server, stream=True)
+    (ttfc,) = metric_points(metric_reader)["gen_ai.client.operation.time_to_first_chunk"]
+    assert ttfc.count == 1
+
+
+def test_2024_stream_without_input_count_reports_no_input_tokens(
+    server, span_exporter, metric_reader
+):
+    # message_delta carries only output_tokens: the client then reports input_tokens = 0,
+    # which Anthropic never bills. That is an unknown count, not a zero.
+    chunks = list(
+        make_model(server, usage="delta-output-only", **PARAMS).stream("hi", stop=["END"])
+    )
+
+    reported = [c.usage_metadata for c in chunks if c.usage_metadata]
+    assert sum(u["input_tokens"] for u in reported) == 0
+    assert sum(u["output_tokens"] for u in reported) == 296
+    attributes = {**expected(server, stream=True)}
+    del attributes["gen_ai.usage.input_tokens"]
+    assert stream_attributes(only_chat_span(span_exporter)) == attributes
+    tokens = {
+        p.attributes["gen_ai.token.type"]: p.sum
+        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
+    }
+    assert tokens == {"output": 296}

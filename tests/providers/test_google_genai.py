@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from google.oauth2.credentials import Credentials
+from langchain_core.messages import HumanMessage
 from langchain_google_genai import ChatGoogleGenerativeAI
 from langchain_google_genai.chat_models import GoogleRateLimitError
 from opentelemetry.trace import SpanKind, StatusCode
@@ -13,7 +14,13 @@ from langchain_otel.providers.google_genai import GoogleGenAIMapper
 from tests.fakes import google_genai as fake
 from tests.fakes._script import ANSWER
 from tests.fakes.server import FakeServer, LoopbackTransport
-from tests.helpers import metric_points, only_chat_span, stream_attributes, token_points
+from tests.helpers import (
+    StreamingHandler,
+    metric_points,
+    only_chat_span,
+    stream_attributes,
+    token_points,
+)
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -275,3 +282,29 @@ def test_backend_picks_provider_and_default_host():
     assert attributes["gen_ai.provider.name"] == "gcp.vertex_ai"
     assert chosen.provider_name == "gcp.vertex_ai"
     assert attributes["server.address"] == "aiplatform.googleapis.com"  # location: global
+
+
+def test_invoke_that_streams_reports_one_finish_reason(server, span_exporter, metric_reader):
+    # A streaming callback handler makes invoke stream on the wire: LangChain's merge would glue
+    # the chunks' reasons; the span reads them per chunk.
+    config = {"callbacks": [StreamingHandler()]}
+    message = make_model(server).invoke("hi", config, stop=["END"])
+
+    assert server.requests[-1].path.endswith(":streamGenerateContent")
+    assert message.content == ANSWER
+    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    assert token_points(metric_reader) == {"input": 2071, "output": 214}
+
+
+def test_candidate_count_two_reports_both_finish_reasons(server, span_exporter):
+    result = make_model(server, n=2).generate([[HumanMessage("hi")]])
+
+    assert server.requests[-1].json()["generationConfig"]["candidateCount"] == 2
+    assert len(result.generations[0]) == 2
+    attributes = expected(server, stream=False)
+    del attributes["gen_ai.request.stop_sequences"]
+    assert dict(only_chat_span(span_exporter).attributes) == {
+        **attributes,
+        "gen_ai.request.choice.count": 2,
+        "gen_ai.response.finish_reasons": ("STOP", "STOP"),
+    }
