@@ -121,13 +121,35 @@ def test_grafana_stack_publishes_the_documented_ports(grafana_compose):
     assert published(services["grafana"]) == {3000: 3000}
     assert published(services["prometheus"]) == {9090: 9090}
     assert published(services["tempo"]) == {3200: 3200}
-    # Tempo's data volume is made writable for its user before it starts.
+    # Tempo's data volume is made writable for its user (10001) before it starts. The Tempo image
+    # is distroless since 2.10 (no chown, no shell), so a busybox does it.
     init = services["tempo-init"]
-    assert init["image"] == services["tempo"]["image"]
+    assert image_version(init["image"])[0] == "busybox"
+    assert (init["user"], init["entrypoint"]) == ("root", ["chown", "10001:10001", "/var/tempo"])
     assert mounts(init) == {"/var/tempo": "tempo-data"}
     assert services["tempo"]["depends_on"] == {
         "tempo-init": {"condition": "service_completed_successfully"}
     }
+
+
+# Each product's image, and the oldest release the configuration here is written for.
+GRAFANA_STACK_IMAGES = {
+    # otlp_grpc is the OTLP gRPC exporter's name from 0.144 on ("otlp" is a deprecated alias).
+    "otel-collector": ("otel/opentelemetry-collector-contrib", (0, 144, 0)),
+    # tempo.yaml is a Tempo 3 monolithic config: 3.0 removed the ingester and compactor blocks.
+    "tempo": ("grafana/tempo", (3, 0, 0)),
+    # Prometheus 3 and Grafana 12 are the current major lines (2.x and 11.x were the 2024 ones).
+    "prometheus": ("prom/prometheus", (3, 0, 0)),
+    "grafana": ("grafana/grafana", (12, 0, 0)),
+}
+
+
+def test_grafana_stack_runs_current_releases(grafana_compose):
+    services = grafana_compose["services"]
+    for name, (expected_repository, oldest) in GRAFANA_STACK_IMAGES.items():
+        repository, version = image_version(services[name]["image"])
+        assert repository == expected_repository, name
+        assert version >= oldest, name
 
 
 # -- the Collector ----------------------------------------------------------------------------
@@ -158,23 +180,34 @@ def test_collector_pipelines_use_defined_components_and_send_traces_to_tempo_met
             assert set(names) <= set(collector[kind]), (kind, names)
             used[kind] |= set(names)
     for kind, names in used.items():
-        assert names == set(collector[kind]), f"unused {kind}"
+        assert names == set(collector.get(kind, {})), f"unused {kind}"
+    # Component types under their current names, not the deprecated aliases.
+    for kind in ("receivers", "exporters"):
+        for component in collector[kind]:
+            assert component.split("/")[0] not in {"otlphttp", "prometheusremotewrite"}, component
+    assert "otlp" not in {exporter.split("/")[0] for exporter in collector["exporters"]}
 
-    assert pipelines["traces"]["exporters"] == ["otlp/tempo"]
-    tempo_endpoint = collector["exporters"]["otlp/tempo"]["endpoint"]
+    # Batching happens in the Tempo exporter's sending queue (an empty batch block turns it on
+    # with its defaults), which replaces the batch processor; the scrape endpoint needs none.
+    assert used["processors"] == set()
+    assert pipelines["traces"]["exporters"] == ["otlp_grpc/tempo"]
+    assert collector["exporters"]["otlp_grpc/tempo"]["sending_queue"] == {"batch": {}}
+    tempo_endpoint = collector["exporters"]["otlp_grpc/tempo"]["endpoint"]
     host, port = tempo_endpoint.split(":")
     assert host in grafana_compose["services"]
     tempo = load(GRAFANA / "tempo.yaml")
     assert port_of(tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]) == (
         int(port)
     )
-    assert collector["exporters"]["otlp/tempo"]["tls"] == {"insecure": True}
+    assert collector["exporters"]["otlp_grpc/tempo"]["tls"] == {"insecure": True}
 
     assert pipelines["metrics"]["exporters"] == ["prometheus"]
     exporter = collector["exporters"]["prometheus"]
-    # The dashboard's names (…_seconds_bucket) need the unit suffixes.
-    assert exporter["add_metric_suffixes"] is True
-    assert exporter["resource_to_telemetry_conversion"] == {"enabled": False}
+    # The dashboard's names (gen_ai_client_operation_duration_seconds_bucket, gen_ai_request_model)
+    # need dots escaped to underscores and the unit suffixes. add_metric_suffixes is deprecated
+    # and ignored from 0.154 on; resource_to_telemetry_conversion is deprecated (off by default).
+    assert exporter["translation_strategy"] == "UnderscoreEscapingWithSuffixes"
+    assert not {"add_metric_suffixes", "resource_to_telemetry_conversion"} & set(exporter)
 
 
 # -- Prometheus, Tempo, Grafana ---------------------------------------------------------------
@@ -210,6 +243,14 @@ def test_tempo_config_stores_in_its_volume_and_serves_the_api_port(grafana_compo
     service = grafana_compose["services"]["tempo"]
     tempo = load(mounted_file(GRAFANA, service, flag(service, "config.file")))
     assert tempo["server"]["http_listen_port"] == 3200
+    # Tempo 3 refuses the 2.x blocks it removed; monolithic mode needs no Kafka (ingest block).
+    assert not {"ingester", "ingester_client", "compactor", "metrics_generator_client"} & set(tempo)
+    assert "ingest" not in tempo
+    # No -target flag nor target key: the default target "all", monolithic.
+    assert service["command"] == ["-config.file=/etc/tempo.yaml"]
+    assert "target" not in tempo
+    compaction = tempo["backend_scheduler"]["provider"]["compaction"]["compaction"]
+    assert compaction == {"block_retention": "24h"}
     storage = tempo["storage"]["trace"]
     assert storage["backend"] == "local"
     for path in (storage["wal"]["path"], storage["local"]["path"]):
