@@ -303,6 +303,67 @@ def test_grafana_loads_the_dashboard_with_provisioned_data_sources(provisioning,
     assert dashboard["uid"] == "langchain-genai"
 
 
+# -- exemplars: latency points that link to their traces ---------------------------------------
+
+# The label the Collector's prometheus exporter gives an exemplar's trace id (span_id for the
+# span): prometheustranslator.ExemplarTraceIDKey in opentelemetry-collector-contrib.
+EXEMPLAR_TRACE_ID_LABEL = "trace_id"
+
+
+def enabled_features(service: dict) -> set[str]:
+    """The --enable-feature values of a Prometheus command (repeatable, comma-separated)."""
+    return {
+        feature
+        for argument in service["command"]
+        if argument.startswith("--enable-feature=")
+        for feature in argument.partition("=")[2].split(",")
+    }
+
+
+def test_exemplars_travel_from_the_collector_through_prometheus(collector, grafana_compose):
+    # The exporter writes exemplars only in the OpenMetrics format, which Prometheus asks for
+    # first by default; Prometheus keeps them only with its exemplar storage on.
+    assert collector["exporters"]["prometheus"]["enable_open_metrics"] is True
+    prometheus = grafana_compose["services"]["prometheus"]
+    assert "exemplar-storage" in enabled_features(prometheus)
+    config = load(prometheus_config(grafana_compose))
+    (job,) = config["scrape_configs"]
+    # The default scrape_protocols put OpenMetricsText1.0.0 first; nothing overrides them.
+    assert "scrape_protocols" not in config["global"] and "scrape_protocols" not in job
+
+
+def test_grafana_links_exemplar_trace_ids_to_tempo(provisioning):
+    (datasources_file,) = (provisioning / "datasources").glob("*.yaml")
+    sources = {source["type"]: source for source in load(datasources_file)["datasources"]}
+    (destination,) = sources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    # An internal link (datasourceUid, no url) to the provisioned Tempo data source.
+    assert destination == {
+        "name": EXEMPLAR_TRACE_ID_LABEL,
+        "datasourceUid": sources["tempo"]["uid"],
+        "urlDisplayLabel": "Open trace in Tempo",
+    }
+
+
+def test_dashboard_asks_for_exemplars_on_the_histogram_quantile_panels():
+    dashboard = json.loads((GRAFANA / "grafana/dashboards/langchain-genai.json").read_text())
+    prometheus_targets = [
+        (panel["title"], target)
+        for panel in dashboard["panels"]
+        if panel["datasource"]["type"] == "prometheus"
+        for target in panel["targets"]
+    ]
+    with_exemplars = {(title, t["refId"]) for title, t in prometheus_targets if t.get("exemplar")}
+    assert with_exemplars == {
+        (title, ref_id)
+        for title in ("Latency p50 / p95 by model", "Time to first chunk p50 / p95 by model")
+        for ref_id in ("A", "B")
+    }
+    for title, target in prometheus_targets:
+        # Exemplars sit on histogram buckets: exactly the queries that read _bucket series ask.
+        reads_buckets = "_bucket[" in target["expr"]
+        assert target.get("exemplar", False) is reads_buckets, (title, target["refId"])
+
+
 # -- what the READMEs tell users --------------------------------------------------------------
 
 
