@@ -403,3 +403,34 @@ def test_readme_commands_match_the_compose_files(readme, heading, compose_dir):
         if line.strip()
     ]
     assert 0 < len(commands) <= 5
+
+
+# What the READMEs call each image's product where they say which releases a setup is written for.
+PRODUCTS = {
+    "jaegertracing/jaeger": "Jaeger",
+    "otel/opentelemetry-collector-contrib": "OpenTelemetry Collector Contrib",
+    "grafana/tempo": "Tempo",
+    "prom/prometheus": "Prometheus",
+    "grafana/grafana": "Grafana",
+}
+
+
+@pytest.mark.parametrize("readme", ["README.md", "examples/README.md"])
+@pytest.mark.parametrize(
+    ("heading", "compose_dir"),
+    [("See it in Jaeger", JAEGER), ("See it in Grafana", GRAFANA)],
+    ids=["jaeger", "grafana"],
+)
+def test_readme_names_the_releases_the_setup_runs(readme, heading, compose_dir):
+    body = " ".join(section((ROOT / readme).read_text(), heading).split())
+    assert "Written for " in body
+    claimed: dict[str, set[str]] = {}
+    for product in PRODUCTS.values():
+        for version in re.findall(rf"{re.escape(product)} (\d+(?:\.\d+)*)\.x", body):
+            claimed.setdefault(product, set()).add(version)
+    running = {}
+    for service in load(compose_dir / "docker-compose.yml")["services"].values():
+        repository, (major, minor, _patch) = image_version(service["image"])
+        if repository in PRODUCTS:  # not the busybox helper
+            running[PRODUCTS[repository]] = {f"0.{minor}" if major == 0 else str(major)}
+    assert claimed == running
