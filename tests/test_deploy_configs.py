@@ -4,6 +4,13 @@ Every YAML/JSON file loads; every file a compose service mounts exists; every ho
 component uses to reach another is a compose service listening on that port; the ports the
 READMEs tell users to open are the ones published; the dashboard only uses provisioned data
 sources. ``promtool`` (Debian's prometheus package) validates prometheus.yml when installed.
+
+The images are exact current releases (Jaeger v2, Collector Contrib, Tempo 3, Prometheus 3,
+Grafana) whose configuration keys are used under their current names, not removed or deprecated
+ones, and the READMEs name the same releases. Exemplars are wired end to end: the Collector's
+exporter serves OpenMetrics, Prometheus keeps exemplars, the Prometheus data source links their
+``trace_id`` to Tempo and the histogram-quantile targets ask for them (tests/test_dashboards.py
+checks that a real Prometheus returns them).
 """
 
 from __future__ import annotations
