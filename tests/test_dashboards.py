@@ -49,6 +49,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 from prometheus_client.samples import Exemplar
 
 from langchain_otel import LangChainInstrumentor
@@ -845,12 +846,12 @@ def openmetrics_with_exemplars(text: str, chat_spans: list[ReadableSpan]) -> str
                 marked.add(series)
         assert marked == set(totals), family.name
 
-    class Families:
+    class Families(Collector):
         def collect(self) -> list[Metric]:
             return families
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(Families())  # type: ignore[arg-type]
+    registry.register(Families())
     return openmetrics.generate_latest(registry).decode()
 
 
