@@ -10,11 +10,16 @@ Every ``expr`` in the dashboard is parsed (a small PromQL parser below) and chec
 selector matches existing series, every label it matches on or groups by is carried by those
 series, ``rate`` only reads counters, ``histogram_quantile`` keeps ``le``, and every
 ``{{label}}`` in a legend is a label the query returns. When the ``prometheus`` server is
-installed, a real one scrapes the same metrics and evaluates every query (non-empty, finite).
+installed, a real one, started with the Grafana setup's Prometheus flags, scrapes the same
+metrics and evaluates every query (non-empty, finite); and, scraping them in OpenMetrics with the
+chat spans' ids as exemplars (what the Collector's exporter serves with ``enable_open_metrics``),
+returns those exemplars for every target that asks for them, under the label Grafana links to
+Tempo, and none without its exemplar storage.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -32,22 +37,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from langchain_openai import ChatOpenAI
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar
 
 from langchain_otel import LangChainInstrumentor
 from tests.fakes import openai as fake_openai
 from tests.fakes.server import FakeServer
 
-DASHBOARD = (
-    Path(__file__).resolve().parent.parent
-    / "examples/grafana/grafana/dashboards/langchain-genai.json"
-)
+GRAFANA_SETUP = Path(__file__).resolve().parent.parent / "examples/grafana"
+DASHBOARD = GRAFANA_SETUP / "grafana/dashboards/langchain-genai.json"
 # What Grafana puts in place of its interval variables before sending a query.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "30m"}
 
@@ -427,6 +437,7 @@ PROMQL = [
 class Telemetry:
     snapshots: list[str]  # the exposition after each round of traffic (cumulative)
     fake_port: int
+    chat_spans: list[ReadableSpan]
 
     @property
     def exposition(self) -> str:
@@ -460,9 +471,12 @@ def telemetry() -> Iterator[Telemetry]:
     meter_provider = MeterProvider(
         metric_readers=[reader], resource=Resource.create({"service.name": "dashboard-test"})
     )
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(
-        tracer_provider=TracerProvider(), meter_provider=meter_provider, metrics_enabled=True
+        tracer_provider=tracer_provider, meter_provider=meter_provider, metrics_enabled=True
     )
     try:
         snapshots = []
@@ -473,7 +487,12 @@ def telemetry() -> Iterator[Telemetry]:
         instrumentor.uninstrument()
         meter_provider.shutdown()
         server.stop()
-    yield Telemetry(snapshots, server.port)
+    chat_spans = [
+        span
+        for span in spans.get_finished_spans()
+        if (span.attributes or {}).get("gen_ai.operation.name") == "chat"
+    ]
+    yield Telemetry(snapshots, server.port, chat_spans)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -627,10 +646,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Exposition:
-    """Serves one exposition text at /metrics; ``text`` can be swapped between scrapes."""
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-    def __init__(self, text: str) -> None:
+
+class Exposition:
+    """Serves one exposition at /metrics; ``text`` can be swapped between scrapes."""
+
+    def __init__(self, text: str, content_type: str = PROMETHEUS_TEXT) -> None:
         self.text = text
         exposition = self
 
@@ -641,7 +664,7 @@ class Exposition:
             def do_GET(self) -> None:
                 body = exposition.text.encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -655,13 +678,24 @@ class Exposition:
         self.server.server_close()
 
 
-def query(port: int, expression: str) -> list[dict]:
-    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
+def api(port: int, path: str, **params: str) -> Any:
+    url = f"http://127.0.0.1:{port}/api/v1/{path}?" + urllib.parse.urlencode(params)
     with urllib.request.urlopen(url, timeout=10) as response:
         answer = json.load(response)
     assert answer["status"] == "success", answer
-    assert answer["data"]["resultType"] == "vector"
-    return answer["data"]["result"]
+    return answer["data"]
+
+
+def query(port: int, expression: str) -> list[dict]:
+    data = api(port, "query", query=expression)
+    assert data["resultType"] == "vector"
+    return data["result"]
+
+
+def query_exemplars(port: int, expression: str) -> list[dict]:
+    """What Grafana asks for a target with ``"exemplar": true``: per series, its exemplars."""
+    now = time.time()
+    return api(port, "query_exemplars", query=expression, start=str(now - 600), end=str(now + 60))
 
 
 def wait_until(condition, timeout: float = 30.0) -> None:
@@ -676,47 +710,80 @@ def wait_until(condition, timeout: float = 30.0) -> None:
     raise AssertionError("timed out")
 
 
-@pytest.mark.skipif(shutil.which("prometheus") is None, reason="the prometheus server is absent")
-def test_real_prometheus_evaluates_every_query(telemetry, tmp_path):
-    first, second = telemetry.snapshots
-    exposition = Exposition(first)
-    port = free_port()
-    config = tmp_path / "prometheus.yml"
+def setup_prometheus_flags() -> list[str]:
+    """The Grafana setup's Prometheus flags that this server knows, less its config file.
+
+    The setup is written for Prometheus 3; the installed server (Debian's) may be older and refuse
+    a flag it lacks, so only the flags ``prometheus --help`` lists are passed on.
+    """
+    compose = yaml.safe_load((GRAFANA_SETUP / "docker-compose.yml").read_text())
+    flags = [f for f in compose["services"]["prometheus"]["command"] if "--config.file=" not in f]
+    server_help = subprocess.run(
+        [str(shutil.which("prometheus")), "--help"], capture_output=True, text=True, check=False
+    )
+    known = set(re.findall(r"--[a-z][a-z0-9.-]*", server_help.stdout + server_help.stderr))
+    return [f for f in flags if f.partition("=")[0] in known]
+
+
+@contextlib.contextmanager
+def running_prometheus(data: Path, target_port: int, flags: list[str]) -> Iterator[int]:
+    """A Prometheus server scraping 127.0.0.1:target_port every second; yields its API port."""
+    data.mkdir()
+    config = data / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1s\n"
         "scrape_configs:\n"
         "  - job_name: langchain-otel\n"
-        f"    static_configs:\n      - targets: ['127.0.0.1:{exposition.port}']\n"
+        f"    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n"
     )
+    port = free_port()
     process = subprocess.Popen(
         [
             str(shutil.which("prometheus")),
             f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--storage.tsdb.path={data / 'tsdb'}",
             f"--web.listen-address=127.0.0.1:{port}",
+            *flags,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    total = 'sum(gen_ai_client_operation_duration_seconds_count{gen_ai_request_model="gpt-4o"})'
     try:
-        # The first snapshot is scraped, then the second: every rate() sees an increase.
-        wait_until(lambda: query(port, total) != [])
-        exposition.text = second
-        wait_until(lambda: float(query(port, total)[0]["value"][1]) == 6.0)
-        for title, target in prometheus_targets():
-            result = query(port, parse_ready(target["expr"]))
-            assert result, f"{title}: {target['expr']} returned nothing"
-            labels = check(parse(target["expr"]), series_of(telemetry.exposition))
-            assert labels is not None
-            for sample in result:
-                assert set(sample["metric"]) == labels, (title, sample)
-                value = float(sample["value"][1])
-                assert math.isfinite(value), (title, sample)
-                assert value > 0, (title, sample)
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+needs_prometheus = pytest.mark.skipif(
+    shutil.which("prometheus") is None, reason="the prometheus server is absent"
+)
+
+
+@needs_prometheus
+def test_real_prometheus_evaluates_every_query(telemetry, tmp_path):
+    first, second = telemetry.snapshots
+    exposition = Exposition(first)
+    total = 'sum(gen_ai_client_operation_duration_seconds_count{gen_ai_request_model="gpt-4o"})'
+    try:
+        with running_prometheus(
+            tmp_path / "prometheus", exposition.port, setup_prometheus_flags()
+        ) as port:
+            # The first snapshot is scraped, then the second: every rate() sees an increase.
+            wait_until(lambda: query(port, total) != [])
+            exposition.text = second
+            wait_until(lambda: float(query(port, total)[0]["value"][1]) == 6.0)
+            for title, target in prometheus_targets():
+                result = query(port, parse_ready(target["expr"]))
+                assert result, f"{title}: {target['expr']} returned nothing"
+                labels = check(parse(target["expr"]), series_of(telemetry.exposition))
+                assert labels is not None
+                for sample in result:
+                    assert set(sample["metric"]) == labels, (title, sample)
+                    value = float(sample["value"][1])
+                    assert math.isfinite(value), (title, sample)
+                    assert value > 0, (title, sample)
+    finally:
         exposition.stop()
 
 
@@ -724,3 +791,144 @@ def parse_ready(expression: str) -> str:
     for variable, value in GRAFANA_VARIABLES.items():
         expression = expression.replace(variable, value)
     return expression
+
+
+# ------------------------------------------------------------------------------------------------
+# Exemplars: what Grafana's latency panels link to Tempo with.
+# ------------------------------------------------------------------------------------------------
+
+# The labels the Collector's prometheus exporter gives an exemplar (prometheustranslator's
+# ExemplarTraceIDKey and ExemplarSpanIDKey in opentelemetry-collector-contrib).
+TRACE_ID, SPAN_ID = "trace_id", "span_id"
+EXEMPLAR_HISTOGRAMS = (
+    "gen_ai_client_operation_duration_seconds",
+    "gen_ai_client_operation_time_to_first_chunk_seconds",
+)
+
+
+def span_key(attributes: dict[str, Any]) -> tuple[str, bool]:
+    """(requested model, failed): what tells the chat spans behind a series apart."""
+    return attributes["gen_ai_request_model"], bool(attributes.get("error_type"))
+
+
+def span_ids(span: ReadableSpan) -> dict[str, str]:
+    context = span.get_span_context()
+    return {TRACE_ID: f"{context.trace_id:032x}", SPAN_ID: f"{context.span_id:016x}"}
+
+
+def openmetrics_with_exemplars(text: str, chat_spans: list[ReadableSpan]) -> str:
+    """The exposition in OpenMetrics, each latency series' bucket holding its largest point
+    carrying a chat span of that series as exemplar, with the Collector's label names."""
+    last_span = {}
+    for span in chat_spans:  # finished in order: the last one of each kind wins
+        attributes = span.attributes or {}
+        key = attributes["gen_ai.request.model"], "error.type" in attributes
+        last_span[key] = span
+    families = list(text_string_to_metric_families(text))
+    for family in families:
+        if family.name not in EXEMPLAR_HISTOGRAMS:
+            continue
+        totals = {}
+        for sample in family.samples:
+            if sample.name.endswith(("_count", "_sum")):
+                series = frozenset(sample.labels.items())
+                totals.setdefault(series, {})[sample.name.rsplit("_", 1)[1]] = sample.value
+        marked = set()
+        for index, sample in enumerate(family.samples):
+            labels = {k: v for k, v in sample.labels.items() if k != "le"}
+            series = frozenset(labels.items())
+            if not sample.name.endswith("_bucket") or series in marked:
+                continue
+            count, total = totals[series]["count"], totals[series]["sum"]
+            if sample.value == count:  # the first bucket that holds every point: le >= the mean
+                span = last_span[span_key(labels)]
+                exemplar = Exemplar(span_ids(span), total / count, time.time())
+                family.samples[index] = sample._replace(exemplar=exemplar)
+                marked.add(series)
+        assert marked == set(totals), family.name
+
+    class Families(Collector):
+        def collect(self) -> list[Metric]:
+            return families
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Families())
+    return openmetrics.generate_latest(registry).decode()
+
+
+def series_key(labels: dict[str, str]) -> frozenset[tuple[str, str]]:
+    """A series' labels as exposed: no empty values, no le, none that Prometheus adds."""
+    added = {"__name__", "job", "instance", "le"}
+    return frozenset((k, v) for k, v in labels.items() if v and k not in added)
+
+
+def exemplar_targets() -> list[tuple[str, dict]]:
+    targets = [(title, target) for title, target in prometheus_targets() if target.get("exemplar")]
+    assert len(targets) == 4
+    return targets
+
+
+def test_the_openmetrics_exposition_carries_one_chat_span_per_latency_series(telemetry):
+    text = openmetrics_with_exemplars(telemetry.exposition, telemetry.chat_spans)
+    assert text.endswith("# EOF\n")
+    exemplar_lines = [line for line in text.splitlines() if " # {" in line]
+    series = {
+        (name, frozenset((k, v) for k, v in labels.items() if k != "le"))
+        for name, label_sets in series_of(telemetry.exposition).items()
+        if name.rsplit("_", 1)[0] in EXEMPLAR_HISTOGRAMS and name.endswith("_bucket")
+        for labels in label_sets
+    }
+    # Duration: two models, a 429 and a refused connection; time to first chunk: two models.
+    assert len(exemplar_lines) == len(series) == 6
+    known_traces = {span_ids(span)[TRACE_ID] for span in telemetry.chat_spans}
+    for line in exemplar_lines:
+        found = re.search(r'trace_id="([0-9a-f]{32})"', line)
+        assert found and found.group(1) in known_traces, line
+
+
+@needs_prometheus
+def test_real_prometheus_keeps_the_exemplars_grafana_links_to_tempo(telemetry, tmp_path):
+    flags = setup_prometheus_flags()
+    assert "--enable-feature=exemplar-storage" in flags
+    datasources = yaml.safe_load(
+        (GRAFANA_SETUP / "grafana/provisioning/datasources/datasources.yaml").read_text()
+    )
+    (prometheus,) = [s for s in datasources["datasources"] if s["type"] == "prometheus"]
+    linked_label = prometheus["jsonData"]["exemplarTraceIdDestinations"][0]["name"]
+    spans = {span_ids(span)[SPAN_ID]: span for span in telemetry.chat_spans}
+    text = openmetrics_with_exemplars(telemetry.exposition, telemetry.chat_spans)
+    exposition = Exposition(text, OPENMETRICS_TEXT)
+    try:
+        with running_prometheus(tmp_path / "with", exposition.port, flags) as port:
+            first = parse_ready(exemplar_targets()[0][1]["expr"])
+            wait_until(lambda: query_exemplars(port, first) != [])
+            for title, target in exemplar_targets():
+                found = query_exemplars(port, parse_ready(target["expr"]))
+                (bucket,) = {selector.name for selector in selectors(parse(target["expr"]))}
+                # Every series the query reads came back with its exemplar...
+                assert {series_key(s["seriesLabels"]) for s in found} == {
+                    series_key(labels) for labels in series_of(telemetry.exposition)[bucket]
+                }, title
+                for series in found:
+                    assert series["seriesLabels"]["__name__"] == bucket
+                    assert series["exemplars"], (title, series)
+                    for exemplar in series["exemplars"]:
+                        # ...under the label Grafana links to Tempo: a chat span of that model.
+                        assert set(exemplar["labels"]) == {TRACE_ID, SPAN_ID} >= {linked_label}
+                        span = spans[exemplar["labels"][SPAN_ID]]
+                        assert span_ids(span) == exemplar["labels"]
+                        model = series["seriesLabels"]["gen_ai_request_model"]
+                        assert span.attributes["gen_ai.request.model"] == model
+
+        # The same scrape without the exemplar storage: the series arrive, the exemplars do not.
+        without = [flag for flag in flags if flag != "--enable-feature=exemplar-storage"]
+        with running_prometheus(tmp_path / "without", exposition.port, without) as port:
+            scrapes = 'count_over_time(up{job="langchain-otel"}[1m])'
+            wait_until(
+                lambda: float((query(port, scrapes) or [{"value": [0, "0"]}])[0]["value"][1]) >= 3
+            )
+            assert query(port, "gen_ai_client_operation_duration_seconds_count") != []
+            for _title, target in exemplar_targets():
+                assert query_exemplars(port, parse_ready(target["expr"])) == []
+    finally:
+        exposition.stop()

@@ -4,6 +4,13 @@ Every YAML/JSON file loads; every file a compose service mounts exists; every ho
 component uses to reach another is a compose service listening on that port; the ports the
 READMEs tell users to open are the ones published; the dashboard only uses provisioned data
 sources. ``promtool`` (Debian's prometheus package) validates prometheus.yml when installed.
+
+The images are exact current releases (Jaeger v2, Collector Contrib, Tempo 3, Prometheus 3,
+Grafana) whose configuration keys are used under their current names, not removed or deprecated
+ones, and the READMEs name the same releases. Exemplars are wired end to end: the Collector's
+exporter serves OpenMetrics, Prometheus keeps exemplars, the Prometheus data source links their
+``trace_id`` to Tempo and the histogram-quantile targets ask for them (tests/test_dashboards.py
+checks that a real Prometheus returns them).
 """
 
 from __future__ import annotations
@@ -49,6 +56,14 @@ def port_of(endpoint: str) -> int:
     return int(endpoint.rsplit(":", 1)[1])
 
 
+def image_version(image: str) -> tuple[str, tuple[int, ...]]:
+    """(repository, (major, minor, patch)) of an image pinned to an exact release."""
+    repository, _, tag = image.rpartition(":")
+    match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)", tag)
+    assert repository and match, f"pin {image} to an exact release"
+    return repository, tuple(int(part) for part in match.groups())
+
+
 @pytest.fixture(scope="module")
 def grafana_compose() -> dict:
     return load(GRAFANA / "docker-compose.yml")
@@ -82,9 +97,7 @@ def test_compose_services_are_pinned_and_mount_existing_files(compose_dir):
     compose = load(compose_dir / "docker-compose.yml")
     volumes = set(compose.get("volumes") or {})
     for name, service in compose["services"].items():
-        image = service["image"]
-        repository, _, tag = image.rpartition(":")
-        assert repository and tag and tag != "latest", f"{name}: pin {image}"
+        image_version(service["image"])
         for source in mounts(service).values():
             if source.startswith("."):
                 assert (compose_dir / source).exists(), f"{name}: {source} is missing"
@@ -94,10 +107,18 @@ def test_compose_services_are_pinned_and_mount_existing_files(compose_dir):
         assert set(depends) <= set(compose["services"]), name
 
 
-def test_jaeger_publishes_otlp_and_the_ui():
+def test_jaeger_is_v2_in_its_built_in_all_in_one_configuration():
     (jaeger,) = load(JAEGER / "docker-compose.yml")["services"].values()
     assert published(jaeger) == {4317: 4317, 4318: 4318, 16686: 16686}
-    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    # jaegertracing/all-in-one is Jaeger v1, end of life; v2 is one image, a Collector
+    # distribution. Without --config it runs its embedded all-in-one configuration (memory
+    # storage, OTLP receivers on 4317/4318, UI on 16686), whose receivers listen on all
+    # interfaces from 2.1 on (2.0 needed --set ...endpoint=0.0.0.0:4317 to be reachable).
+    repository, version = image_version(jaeger["image"])
+    assert repository == "jaegertracing/jaeger"
+    assert version >= (2, 1, 0)
+    # v1's COLLECTOR_OTLP_ENABLED means nothing to v2; no command means the built-in config.
+    assert set(jaeger) == {"image", "ports"}
 
 
 def test_grafana_stack_publishes_the_documented_ports(grafana_compose):
@@ -107,13 +128,35 @@ def test_grafana_stack_publishes_the_documented_ports(grafana_compose):
     assert published(services["grafana"]) == {3000: 3000}
     assert published(services["prometheus"]) == {9090: 9090}
     assert published(services["tempo"]) == {3200: 3200}
-    # Tempo's data volume is made writable for its user before it starts.
+    # Tempo's data volume is made writable for its user (10001) before it starts. The Tempo image
+    # is distroless since 2.10 (no chown, no shell), so a busybox does it.
     init = services["tempo-init"]
-    assert init["image"] == services["tempo"]["image"]
+    assert image_version(init["image"])[0] == "busybox"
+    assert (init["user"], init["entrypoint"]) == ("root", ["chown", "10001:10001", "/var/tempo"])
     assert mounts(init) == {"/var/tempo": "tempo-data"}
     assert services["tempo"]["depends_on"] == {
         "tempo-init": {"condition": "service_completed_successfully"}
     }
+
+
+# Each product's image, and the oldest release the configuration here is written for.
+GRAFANA_STACK_IMAGES = {
+    # otlp_grpc is the OTLP gRPC exporter's name from 0.144 on ("otlp" is a deprecated alias).
+    "otel-collector": ("otel/opentelemetry-collector-contrib", (0, 144, 0)),
+    # tempo.yaml is a Tempo 3 monolithic config: 3.0 removed the ingester and compactor blocks.
+    "tempo": ("grafana/tempo", (3, 0, 0)),
+    # Prometheus 3 and Grafana 12 are the current major lines (2.x and 11.x were the 2024 ones).
+    "prometheus": ("prom/prometheus", (3, 0, 0)),
+    "grafana": ("grafana/grafana", (12, 0, 0)),
+}
+
+
+def test_grafana_stack_runs_current_releases(grafana_compose):
+    services = grafana_compose["services"]
+    for name, (expected_repository, oldest) in GRAFANA_STACK_IMAGES.items():
+        repository, version = image_version(services[name]["image"])
+        assert repository == expected_repository, name
+        assert version >= oldest, name
 
 
 # -- the Collector ----------------------------------------------------------------------------
@@ -144,23 +187,34 @@ def test_collector_pipelines_use_defined_components_and_send_traces_to_tempo_met
             assert set(names) <= set(collector[kind]), (kind, names)
             used[kind] |= set(names)
     for kind, names in used.items():
-        assert names == set(collector[kind]), f"unused {kind}"
+        assert names == set(collector.get(kind, {})), f"unused {kind}"
+    # Component types under their current names, not the deprecated aliases.
+    for kind in ("receivers", "exporters"):
+        for component in collector[kind]:
+            assert component.split("/")[0] not in {"otlphttp", "prometheusremotewrite"}, component
+    assert "otlp" not in {exporter.split("/")[0] for exporter in collector["exporters"]}
 
-    assert pipelines["traces"]["exporters"] == ["otlp/tempo"]
-    tempo_endpoint = collector["exporters"]["otlp/tempo"]["endpoint"]
+    # Batching happens in the Tempo exporter's sending queue (an empty batch block turns it on
+    # with its defaults), which replaces the batch processor; the scrape endpoint needs none.
+    assert used["processors"] == set()
+    assert pipelines["traces"]["exporters"] == ["otlp_grpc/tempo"]
+    assert collector["exporters"]["otlp_grpc/tempo"]["sending_queue"] == {"batch": {}}
+    tempo_endpoint = collector["exporters"]["otlp_grpc/tempo"]["endpoint"]
     host, port = tempo_endpoint.split(":")
     assert host in grafana_compose["services"]
     tempo = load(GRAFANA / "tempo.yaml")
     assert port_of(tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]) == (
         int(port)
     )
-    assert collector["exporters"]["otlp/tempo"]["tls"] == {"insecure": True}
+    assert collector["exporters"]["otlp_grpc/tempo"]["tls"] == {"insecure": True}
 
     assert pipelines["metrics"]["exporters"] == ["prometheus"]
     exporter = collector["exporters"]["prometheus"]
-    # The dashboard's names (…_seconds_bucket) need the unit suffixes.
-    assert exporter["add_metric_suffixes"] is True
-    assert exporter["resource_to_telemetry_conversion"] == {"enabled": False}
+    # The dashboard's names (gen_ai_client_operation_duration_seconds_bucket, gen_ai_request_model)
+    # need dots escaped to underscores and the unit suffixes. add_metric_suffixes is deprecated
+    # and ignored from 0.154 on; resource_to_telemetry_conversion is deprecated (off by default).
+    assert exporter["translation_strategy"] == "UnderscoreEscapingWithSuffixes"
+    assert not {"add_metric_suffixes", "resource_to_telemetry_conversion"} & set(exporter)
 
 
 # -- Prometheus, Tempo, Grafana ---------------------------------------------------------------
@@ -196,6 +250,14 @@ def test_tempo_config_stores_in_its_volume_and_serves_the_api_port(grafana_compo
     service = grafana_compose["services"]["tempo"]
     tempo = load(mounted_file(GRAFANA, service, flag(service, "config.file")))
     assert tempo["server"]["http_listen_port"] == 3200
+    # Tempo 3 refuses the 2.x blocks it removed; monolithic mode needs no Kafka (ingest block).
+    assert not {"ingester", "ingester_client", "compactor", "metrics_generator_client"} & set(tempo)
+    assert "ingest" not in tempo
+    # No -target flag nor target key: the default target "all", monolithic.
+    assert service["command"] == ["-config.file=/etc/tempo.yaml"]
+    assert "target" not in tempo
+    compaction = tempo["backend_scheduler"]["provider"]["compaction"]["compaction"]
+    assert compaction == {"block_retention": "24h"}
     storage = tempo["storage"]["trace"]
     assert storage["backend"] == "local"
     for path in (storage["wal"]["path"], storage["local"]["path"]):
@@ -248,6 +310,67 @@ def test_grafana_loads_the_dashboard_with_provisioned_data_sources(provisioning,
     assert dashboard["uid"] == "langchain-genai"
 
 
+# -- exemplars: latency points that link to their traces ---------------------------------------
+
+# The label the Collector's prometheus exporter gives an exemplar's trace id (span_id for the
+# span): prometheustranslator.ExemplarTraceIDKey in opentelemetry-collector-contrib.
+EXEMPLAR_TRACE_ID_LABEL = "trace_id"
+
+
+def enabled_features(service: dict) -> set[str]:
+    """The --enable-feature values of a Prometheus command (repeatable, comma-separated)."""
+    return {
+        feature
+        for argument in service["command"]
+        if argument.startswith("--enable-feature=")
+        for feature in argument.partition("=")[2].split(",")
+    }
+
+
+def test_exemplars_travel_from_the_collector_through_prometheus(collector, grafana_compose):
+    # The exporter writes exemplars only in the OpenMetrics format, which Prometheus asks for
+    # first by default; Prometheus keeps them only with its exemplar storage on.
+    assert collector["exporters"]["prometheus"]["enable_open_metrics"] is True
+    prometheus = grafana_compose["services"]["prometheus"]
+    assert "exemplar-storage" in enabled_features(prometheus)
+    config = load(prometheus_config(grafana_compose))
+    (job,) = config["scrape_configs"]
+    # The default scrape_protocols put OpenMetricsText1.0.0 first; nothing overrides them.
+    assert "scrape_protocols" not in config["global"] and "scrape_protocols" not in job
+
+
+def test_grafana_links_exemplar_trace_ids_to_tempo(provisioning):
+    (datasources_file,) = (provisioning / "datasources").glob("*.yaml")
+    sources = {source["type"]: source for source in load(datasources_file)["datasources"]}
+    (destination,) = sources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    # An internal link (datasourceUid, no url) to the provisioned Tempo data source.
+    assert destination == {
+        "name": EXEMPLAR_TRACE_ID_LABEL,
+        "datasourceUid": sources["tempo"]["uid"],
+        "urlDisplayLabel": "Open trace in Tempo",
+    }
+
+
+def test_dashboard_asks_for_exemplars_on_the_histogram_quantile_panels():
+    dashboard = json.loads((GRAFANA / "grafana/dashboards/langchain-genai.json").read_text())
+    prometheus_targets = [
+        (panel["title"], target)
+        for panel in dashboard["panels"]
+        if panel["datasource"]["type"] == "prometheus"
+        for target in panel["targets"]
+    ]
+    with_exemplars = {(title, t["refId"]) for title, t in prometheus_targets if t.get("exemplar")}
+    assert with_exemplars == {
+        (title, ref_id)
+        for title in ("Latency p50 / p95 by model", "Time to first chunk p50 / p95 by model")
+        for ref_id in ("A", "B")
+    }
+    for title, target in prometheus_targets:
+        # Exemplars sit on histogram buckets: exactly the queries that read _bucket series ask.
+        reads_buckets = "_bucket[" in target["expr"]
+        assert target.get("exemplar", False) is reads_buckets, (title, target["refId"])
+
+
 # -- what the READMEs tell users --------------------------------------------------------------
 
 
@@ -287,3 +410,34 @@ def test_readme_commands_match_the_compose_files(readme, heading, compose_dir):
         if line.strip()
     ]
     assert 0 < len(commands) <= 5
+
+
+# What the READMEs call each image's product where they say which releases a setup is written for.
+PRODUCTS = {
+    "jaegertracing/jaeger": "Jaeger",
+    "otel/opentelemetry-collector-contrib": "OpenTelemetry Collector Contrib",
+    "grafana/tempo": "Tempo",
+    "prom/prometheus": "Prometheus",
+    "grafana/grafana": "Grafana",
+}
+
+
+@pytest.mark.parametrize("readme", ["README.md", "examples/README.md"])
+@pytest.mark.parametrize(
+    ("heading", "compose_dir"),
+    [("See it in Jaeger", JAEGER), ("See it in Grafana", GRAFANA)],
+    ids=["jaeger", "grafana"],
+)
+def test_readme_names_the_releases_the_setup_runs(readme, heading, compose_dir):
+    body = " ".join(section((ROOT / readme).read_text(), heading).split())
+    assert "Written for " in body
+    claimed: dict[str, set[str]] = {}
+    for product in PRODUCTS.values():
+        for version in re.findall(rf"{re.escape(product)} (\d+(?:\.\d+)*)\.x", body):
+            claimed.setdefault(product, set()).add(version)
+    running = {}
+    for service in load(compose_dir / "docker-compose.yml")["services"].values():
+        repository, (major, minor, _patch) = image_version(service["image"])
+        if repository in PRODUCTS:  # not the busybox helper
+            running[PRODUCTS[repository]] = {f"0.{minor}" if major == 0 else str(major)}
+    assert claimed == running
