@@ -151,6 +151,23 @@ def common(port: int) -> dict:
     }
 
 
+def assert_exemplars_link_to_chat_spans(receiver: OtlpReceiver, chat: list[ReceivedSpan]):
+    """Every gen_ai point is recorded in its chat span's context: the exemplars the SDK attaches
+    (one per bucket and collection) carry the trace and span ids of those chat spans."""
+    chat_ids = {(c.trace_id, c.span_id) for c in chat}
+    for name, exports in receiver.metrics_by_name().items():
+        if not name.startswith("gen_ai."):
+            continue
+        linked = {
+            (exemplar.trace_id.hex(), exemplar.span_id.hex())
+            for export in exports
+            for point in export.points
+            for exemplar in point.exemplars
+        }
+        assert linked, name
+        assert linked <= chat_ids, name
+
+
 def assert_duration_and_tokens(metrics: dict[str, ReceivedMetric], chat: list[ReceivedSpan]):
     port = chat[0].attributes["server.port"]
     duration = metrics["gen_ai.client.operation.duration"]
@@ -207,6 +224,7 @@ def test_agent_with_tools_over_otlp(receiver, protocol, logs):
     # No stream in this example: no time-to-first-chunk metric.
     assert set(metrics) == {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"}
     assert_duration_and_tokens(metrics, chat)
+    assert_exemplars_link_to_chat_spans(receiver, chat)
 
 
 @pytest.mark.parametrize(("protocol", "logs"), [("http/protobuf", "none"), ("grpc", "otlp")])
@@ -244,6 +262,7 @@ def test_async_and_streaming_over_otlp(receiver, protocol, logs):
         "gen_ai.client.operation.time_to_first_chunk",
     }
     assert_duration_and_tokens(metrics, chat)
+    assert_exemplars_link_to_chat_spans(receiver, chat)
     ttfc = metrics["gen_ai.client.operation.time_to_first_chunk"]
     assert ttfc.unit == "s"
     (point,) = ttfc.points

@@ -1,8 +1,9 @@
 """OpenTelemetry instrumentation for LangChain chat models.
 
-One CLIENT span ``chat {model}`` per provider call made through ``BaseChatModel.invoke``,
-``ainvoke``, ``stream`` or ``astream`` (batches, chains, tools, retries and fallbacks all reach
-these), with GenAI semantic-convention attributes and the ``gen_ai.client.*`` metrics.
+One CLIENT span ``chat {model}`` per provider request a LangChain chat model makes, opened where
+LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_cache`` for
+``invoke``, ``ainvoke``, ``generate``, batches and chains; ``stream`` / ``astream``), with GenAI
+semantic-convention attributes and the ``gen_ai.client.*`` metrics.
 
 Zero-code::
 

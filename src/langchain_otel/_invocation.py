@@ -57,6 +57,7 @@ _MAX_STATUS_DESCRIPTION = 512
 # longer is a provider (or mapper) bug, and must not bloat every span.
 _MAX_VALUE_LENGTH = 1024
 _EMPTY_CONTEXT = Context()
+_clock = time.monotonic_ns
 
 
 def current_invocation() -> ChatInvocation | None:
@@ -154,13 +155,14 @@ class ChatTelemetry:
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT
             start_ns = time.time_ns()
+            start_clock = _clock()
             span = self.tracer.start_span(
                 name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start_ns
             )
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
-        invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns)
+        invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns, start_clock)
         invocation.client_decides = on_wire is not None
         invocation.run_id = run_id
         invocation.awaits_fallback = awaits_fallback
@@ -216,7 +218,7 @@ class ChunkLog:
         """Note ``chunk``; ``message``: what content capture merges, when not the chunk itself."""
         self.count += 1
         if self.first_ns is None:
-            self.first_ns = time.time_ns()
+            self.first_ns = _clock()
         metadata = chunk.response_metadata
         if (
             (metadata and (len(metadata) > 1 or "model_provider" not in metadata))
@@ -225,7 +227,7 @@ class ChunkLog:
         ):
             self.metadata_chunks.append(chunk)
         if self.times is not None:
-            self.times.append(time.time_ns())
+            self.times.append(_clock())
         if self.all_chunks is not None:
             self.all_chunks.append(chunk if message is None else message)
 
@@ -257,6 +259,7 @@ class ChatInvocation:
         "_ended",
         "_mapper",
         "_request",
+        "_start_clock",
         "_start_ns",
         "_telemetry",
         "adopted",
@@ -284,6 +287,7 @@ class ChatInvocation:
         request: ChatRequest,
         attributes: Attributes,
         start_ns: int,
+        start_clock: int,
     ) -> None:
         self._telemetry = telemetry
         self._mapper = mapper
@@ -294,7 +298,8 @@ class ChatInvocation:
         #: Whether the request streamed on the wire (``stream()``, or chunks reported to it).
         self.streaming = request.streaming
         self._attributes = attributes  # start attributes; they become the metric attributes
-        self._start_ns = start_ns
+        self._start_ns = start_ns  # wall clock: the span's timestamps
+        self._start_clock = start_clock  # monotonic: every duration
         self._ended = False
         self.context: Context = _EMPTY_CONTEXT
         #: The run id whose token callbacks belong to this request.
@@ -390,13 +395,16 @@ class ChatInvocation:
         if self._ended:
             return
         self._ended = True
-        end_ns = time.time_ns()
+        # The end timestamp follows the monotonic clock, so a wall-clock step during the call
+        # changes neither the span's duration nor the metric's.
+        elapsed_ns = _clock() - self._start_clock
+        end_ns = self._start_ns + elapsed_ns
         response = None if self.cache_hit else self._response()
         span_attributes: Attributes = {}
         request_attributes: Attributes = {}
         try:
             request_attributes = self._request_attributes()
-            span_attributes = self._record(response, error, end_ns)
+            span_attributes = self._record(response, error, elapsed_ns)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
         if self.recording:
@@ -451,13 +459,13 @@ class ChatInvocation:
         return attributes
 
     def _record(
-        self, response: ChatResponse | None, error: BaseException | None, end_ns: int
+        self, response: ChatResponse | None, error: BaseException | None, elapsed_ns: int
     ) -> Attributes:
         """Response attributes and the metric points; returns the span's own attributes."""
         span_attributes = self._response_attributes(response)
         chunks = self.chunks
         time_to_first_chunk = (
-            (chunks.first_ns - self._start_ns) / 1e9
+            (chunks.first_ns - self._start_clock) / 1e9
             if self.streaming and chunks.first_ns is not None
             else None
         )
@@ -487,7 +495,7 @@ class ChatInvocation:
         metric_attributes = self._attributes
         metrics.record(
             metric_attributes,
-            (end_ns - self._start_ns) / 1e9,
+            elapsed_ns / 1e9,
             _as_token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
             _as_token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
             error_type,

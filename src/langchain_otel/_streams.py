@@ -13,12 +13,13 @@ Plain generators rather than proxy objects: a step costs a frame resume instead 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context
 
-from langchain_otel._invocation import ChatTelemetry
+from langchain_otel._invocation import ChatInvocation, ChatTelemetry
 
 _attach = context.attach
 _detach = context.detach
@@ -77,17 +78,17 @@ async def astream_through(
             async for chunk in stream:
                 yield chunk
         finally:
-            await _aclose(stream)
+            if not _loop_closes_every_stream():
+                await _aclose(stream)
         return
     call_context = invocation.context
     thrown: BaseException | None = None
     while True:
         token = _attach(call_context)
         try:
-            if thrown is None:
-                chunk = await stream.__anext__()
-            else:
-                chunk = await stream.athrow(thrown)  # type: ignore[attr-defined]
+            chunk = await (
+                stream.__anext__() if thrown is None else stream.athrow(thrown)  # type: ignore[attr-defined]
+            )
         except StopAsyncIteration:
             invocation.finish()
             return
@@ -101,13 +102,29 @@ async def astream_through(
         try:
             yield chunk
         except GeneratorExit:  # closed by the consumer, or by the loop's finalizer if dropped
-            try:
-                await _aclose(stream)
-            finally:
-                invocation.stop_early()
+            await _close_early(stream, invocation)
             raise
         except BaseException as error:
             thrown = error
+
+
+async def _close_early(stream: AsyncIterator[Any], invocation: ChatInvocation) -> None:
+    try:
+        if not _loop_closes_every_stream():
+            await _aclose(stream)
+    finally:
+        invocation.stop_early()
+
+
+def _loop_closes_every_stream() -> bool:
+    """True while the event loop closes every async generator at its shutdown (an ``astream``
+    left open when ``asyncio.run`` returns): it closes the real one too, and two concurrent
+    ``aclose()`` calls on one generator fail ("already running"). Private loop state, guarded."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return getattr(loop, "_asyncgens_shutdown_called", False) is True
 
 
 async def _aclose(stream: AsyncIterator[Any]) -> None:
