@@ -28,12 +28,11 @@ from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
 
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._patching import unwrap, wrap
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
 from langchain_otel._wrappers import traced_ainvoke, traced_astream, traced_invoke, traced_stream
 from langchain_otel.config import ContentCapture, ProviderSpans, Settings
@@ -103,7 +102,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if settings.provider_spans is ProviderSpans.SUPPRESS:
             log_native_provider_tracing()
         for method, factory in _WRAPPED:
-            wrap_function_wrapper(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
+            wrap(_MODULE, f"{_CLASS}.{method}", factory(telemetry))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         from langchain_core.language_models.chat_models import BaseChatModel  # noqa: PLC0415
