@@ -21,6 +21,7 @@ Configuration (environment variables, parsed once by ``instrument()``) is docume
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -51,6 +52,28 @@ _WRAPPED = (
     ("astream", traced_astream),
 )
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+
+_logger = logging.getLogger(__name__)
+
+
+def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | None:
+    """The histograms, or None: metrics off, or a meter provider that cannot make them.
+
+    A broken meter provider must not break ``instrument()`` (spans still work): one warning.
+    """
+    if not settings.metrics_enabled:
+        return None
+    try:
+        meter = metrics.get_meter(
+            __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
+        )
+        return ChatMetrics(meter, settings.time_per_chunk_metric)
+    except Exception:
+        _logger.warning(
+            "langchain-otel: metrics are off: the meter provider failed to create them",
+            exc_info=True,
+        )
+        return None
 
 
 def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentRecorder | None:
@@ -85,12 +108,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         tracer = trace.get_tracer(
             __name__, __version__, kwargs.get("tracer_provider"), schema_url=_SCHEMA_URL
         )
-        chat_metrics = None
-        if settings.metrics_enabled:
-            meter = metrics.get_meter(
-                __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
-            )
-            chat_metrics = ChatMetrics(meter, settings.time_per_chunk_metric)
+        chat_metrics = _chat_metrics(settings, kwargs)
         registry = MapperRegistry(kwargs.get("provider_mappers") or ())
         telemetry = ChatTelemetry(
             tracer=tracer,
