@@ -18,7 +18,8 @@ from langchain_otel._values import (
     safe_text,
     sanitized,
 )
-from tests.helpers import assert_exportable
+from tests.helpers import assert_exportable, chat_spans, metric_points
+from tests.models import ChatScripted
 
 LONE = json.loads('"llama\\udc80"')  # what a provider's JSON can legally hand us
 
@@ -175,3 +176,17 @@ def test_sanitized_values_and_names_survive_the_otlp_encoder(tracer_provider, sp
     (span,) = span_exporter.get_finished_spans()
     assert span.name == "chat llama\ufffd"
     assert dict(span.attributes) == {"gen_ai.request.model": "llama\ufffd", "x": "\ufffd"}
+
+
+@pytest.mark.parametrize("model", [LONE, "m" * 100_000])
+def test_instrumented_call_emits_only_exportable_bounded_values(
+    model, instrument, span_exporter, metric_reader
+):
+    ChatScripted(model_name=model).invoke("hi", seed=2**70)
+
+    assert_exportable(span_exporter, metric_reader)
+    (span,) = chat_spans(span_exporter)
+    assert len(span.name) <= MAX_TEXT_LENGTH
+    (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
+    for value in [*span.attributes.values(), *duration.attributes.values()]:
+        assert not isinstance(value, str) or len(value) <= MAX_TEXT_LENGTH
