@@ -196,45 +196,56 @@ def test_wrap_returns_ours_and_inherited_methods_are_wrapped_on_the_subclass():
 # -- the instrumentor uses these primitives -------------------------------------------------------
 
 
-def test_uninstrument_keeps_a_foreign_wrapper_installed_after_ours(tracer_provider, span_exporter):
-    original = vars(BaseChatModel)["invoke"]
+def call(method: str) -> str:
+    """The scripted answer, through ``method`` (stream: joined)."""
+    if method == "invoke":
+        return str(ChatScripted().invoke("hi").content)
+    return "".join(str(chunk.content) for chunk in ChatScripted().stream("hi"))
+
+
+@pytest.mark.parametrize("method", ["invoke", "stream"])
+def test_uninstrument_keeps_a_foreign_wrapper_installed_after_ours(
+    method, tracer_provider, span_exporter
+):
+    original = vars(BaseChatModel)[method]
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
-    wrapt.wrap_function_wrapper(BaseChatModel, "invoke", recording("foreign"))
-    foreign = vars(BaseChatModel)["invoke"]
+    wrapt.wrap_function_wrapper(BaseChatModel, method, recording("foreign"))
+    foreign = vars(BaseChatModel)[method]
     try:
         instrumentor.uninstrument()
-        ChatScripted().invoke("hi")
 
-        assert vars(BaseChatModel)["invoke"] is foreign
+        assert call(method) == "scripted answer"
+        assert vars(BaseChatModel)[method] is foreign
         assert foreign.__wrapped__ is original
         assert calls == ["foreign"]
         assert chat_spans(span_exporter) == []
     finally:
-        BaseChatModel.invoke = original  # type: ignore[method-assign]
+        setattr(BaseChatModel, method, original)
 
 
-def test_uninstrument_under_a_plain_function_wrapper(tracer_provider, span_exporter):
-    original = vars(BaseChatModel)["invoke"]
+@pytest.mark.parametrize("method", ["invoke", "stream"])
+def test_uninstrument_under_a_plain_function_wrapper(method, tracer_provider, span_exporter):
+    original = vars(BaseChatModel)[method]
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider)
-    below = BaseChatModel.invoke
+    below = getattr(BaseChatModel, method)
 
     @functools.wraps(below)
     def foreign(self, *args, **kwargs):
         calls.append("foreign")
         return below(self, *args, **kwargs)
 
-    BaseChatModel.invoke = foreign  # type: ignore[method-assign]
+    setattr(BaseChatModel, method, foreign)
     try:
         instrumentor.uninstrument()
-        assert ChatScripted().invoke("hi").content == "scripted answer"
 
-        assert vars(BaseChatModel)["invoke"] is foreign
+        assert call(method) == "scripted answer"
+        assert vars(BaseChatModel)[method] is foreign
         assert calls == ["foreign"]
         assert chat_spans(span_exporter) == []
     finally:
-        BaseChatModel.invoke = original  # type: ignore[method-assign]
+        setattr(BaseChatModel, method, original)
 
 
 @pytest.mark.usefixtures("instrument")
@@ -242,15 +253,21 @@ def test_instrumented_methods_pickle_and_copy(span_exporter):
     model = ChatScripted(reply="copied")
 
     invoke = pickle.loads(pickle.dumps(model.invoke))
-    stream = copy.copy(model.stream)
+    streams = [
+        copy.copy(model.stream),
+        copy.deepcopy(model.stream),
+        pickle.loads(pickle.dumps(model.stream)),
+        pickle.loads(pickle.dumps(ChatScripted.stream)).__get__(model),
+    ]
     runnable = copy.deepcopy(RunnableLambda(model.invoke))
     unbound = pickle.loads(pickle.dumps(ChatScripted.invoke))
 
     assert invoke("hi").content == "copied"
-    assert "".join(str(chunk.content) for chunk in stream("hi")) == "copied"
+    for stream in streams:
+        assert "".join(str(chunk.content) for chunk in stream("hi")) == "copied"
     assert runnable.invoke("hi").content == "copied"
     assert unbound(model, "hi").content == "copied"
-    assert len(chat_spans(span_exporter)) == 4  # the copies are still traced
+    assert len(chat_spans(span_exporter)) == 7  # the copies are still traced
 
 
 @pytest.mark.usefixtures("instrument")
