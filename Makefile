@@ -10,7 +10,9 @@ COMPAT_VENV := .venv-openai-v2
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3)),$(PYTHON))
 MATRIX_TESTS := tests/test_call_paths.py tests/test_instrumentor.py tests/test_metrics.py \
 	tests/test_concurrency.py tests/test_lifecycle.py tests/test_security.py tests/test_faults.py \
-	tests/test_memory.py tests/test_fuzz_mappers.py tests/test_request_hooks.py
+	tests/test_memory.py tests/test_fuzz_mappers.py tests/test_request_hooks.py \
+	tests/test_patching.py tests/test_values.py tests/test_errors.py tests/test_fit_json.py \
+	tests/test_adversarial.py
 
 .PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench clean
 

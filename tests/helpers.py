@@ -11,6 +11,8 @@ from langchain_core.callbacks.manager import (
 )
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.tracers._streaming import _StreamingCallbackHandler
+from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -106,3 +108,57 @@ class StreamingHandler(BaseCallbackHandler, _StreamingCallbackHandler):
 
     def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
         return output
+
+
+def assert_exportable(
+    span_exporter: InMemorySpanExporter | None = None,
+    metric_reader: InMemoryMetricReader | None = None,
+) -> None:
+    """Everything collected encodes with the OTLP protobuf encoder, no attribute lost.
+
+    The encoder fails a whole batch on some values (a span name that is not UTF-8) and drops
+    others with an error log (attributes it cannot encode): both count as not exportable.
+    """
+    if span_exporter is not None:
+        spans = span_exporter.get_finished_spans()
+        request = encode_spans(spans)
+        request.SerializeToString()
+        encoded = {
+            proto.span_id: proto
+            for resource_spans in request.resource_spans
+            for scope_spans in resource_spans.scope_spans
+            for proto in scope_spans.spans
+        }
+        assert len(encoded) == len(spans)
+        for span in spans:
+            proto = encoded[span.context.span_id.to_bytes(8, "big")]
+            kept = {attribute.key for attribute in proto.attributes}
+            assert kept == set(span.attributes or {}), (span.name, set(span.attributes) - kept)
+            for event, proto_event in zip(span.events, proto.events, strict=True):
+                assert len(proto_event.attributes) == len(event.attributes or {}), event.name
+    if metric_reader is not None:
+        data = metric_reader.get_metrics_data()
+        if data is None:
+            return
+        request = encode_metrics(data)
+        request.SerializeToString()
+        expected = [
+            len(point.attributes or {})
+            for resource_metrics in data.resource_metrics
+            for scope_metrics in resource_metrics.scope_metrics
+            for metric in scope_metrics.metrics
+            for point in metric.data.data_points
+        ]
+        encoded_counts = [
+            len(point.attributes)
+            for resource_metrics in request.resource_metrics
+            for scope_metrics in resource_metrics.scope_metrics
+            for metric in scope_metrics.metrics
+            for point in _proto_points(metric)
+        ]
+        assert encoded_counts == expected
+
+
+def _proto_points(metric: Any) -> Any:
+    kind = metric.WhichOneof("data")
+    return getattr(metric, kind).data_points if kind else []

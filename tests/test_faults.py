@@ -224,3 +224,23 @@ def test_mapper_bug_never_reaches_the_call(hook, monkeypatch, span_exporter):
     spans = chat_spans(span_exporter)
     # A failing start leaves the call untraced; any later failure still ends the span once.
     assert len(spans) == (0 if hook == "start" else 2)
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("__str__ fails")
+
+
+@pytest.mark.usefixtures("instrument")
+def test_an_error_whose_str_raises(span_exporter, metric_reader):
+    error = UnprintableError()
+    with pytest.raises(UnprintableError) as raised:
+        ChatScripted(error=error).invoke("hi")
+
+    assert raised.value is error
+    span = only_chat_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == "UnprintableError"
+    assert span.attributes["error.type"] == error_type_of(error)
+    (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
+    assert duration.attributes["error.type"] == error_type_of(error)

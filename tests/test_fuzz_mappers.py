@@ -1,19 +1,28 @@
-"""Property tests: every mapper survives arbitrary metadata shapes and emits only valid values."""
+"""Property tests: every mapper survives arbitrary metadata shapes and emits only valid values.
+
+Everything is also encoded with the OTLP protobuf encoder: mapper output after ``sanitized`` (as
+the lifecycle applies it), and the instrumented path's spans and metric points as they are.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import ChatResponse, response_from_chunks, response_from_message
+from langchain_otel._values import MAX_TEXT_LENGTH, safe_text, sanitized
 from langchain_otel.providers import GenericMapper, MapperRegistry
-from tests.helpers import chat_spans
+from tests.helpers import assert_exportable, chat_spans
 from tests.models import ChatScripted
 
 MAPPERS = [*MapperRegistry().mappers, GenericMapper()]
@@ -81,6 +90,21 @@ def contains_int(value: object) -> bool:
     return False
 
 
+_EXPORTER = InMemorySpanExporter()
+_PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+_TRACER = _PROVIDER.get_tracer("fuzz")
+
+
+def assert_exports(*attribute_dicts: dict, request_model: object = None) -> None:
+    """Mapper output, sanitized as the lifecycle does, survives the OTLP encoder whole."""
+    _EXPORTER.clear()
+    for attributes in attribute_dicts:
+        name = f"chat {request_model}" if request_model else "chat"
+        _TRACER.start_span(safe_text(name, MAX_TEXT_LENGTH), attributes=sanitized(attributes)).end()
+    assert_exportable(_EXPORTER)
+
+
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -102,6 +126,7 @@ def test_response_side_never_raises_and_is_valid(mapper, meta, use, message_id, 
 
     assert_valid_attributes(attributes)
     assert_valid_attributes(usage_attributes)
+    assert_exports(attributes, usage_attributes)
     assert model is None or (isinstance(model, str) and model)
     assert (meta, use) == before  # the user's metadata is never modified
     if not contains_int(meta) and not contains_int(use):
@@ -116,8 +141,14 @@ def test_request_side_never_raises_and_is_valid(mapper, fields, kwargs):
     request = ChatRequest(model, kwargs)
 
     refined, start_attributes = mapper.start(request)
+    request_attributes = refined.request_attributes(request)
     assert_valid_attributes(start_attributes)
-    assert_valid_attributes(refined.request_attributes(request))
+    assert_valid_attributes(request_attributes)
+    assert_exports(
+        start_attributes,
+        request_attributes,
+        request_model=sanitized(start_attributes).get("gen_ai.request.model"),
+    )
 
 
 @FUZZ
@@ -136,12 +167,20 @@ def test_stream_view_survives_any_chunk_sequence(chunks):
         messages.append(chunk)
     response = response_from_chunks(messages)
     for mapper in MAPPERS:
-        assert_valid_attributes(mapper.response_attributes(response))
+        attributes = mapper.response_attributes(response)
+        assert_valid_attributes(attributes)
+        assert_exports(attributes)
 
 
 @settings(FUZZ, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(meta=metadata, use=usage)
-def test_instrumented_call_returns_the_message_unchanged(instrument, span_exporter, meta, use):
+@example(  # what a provider's JSON can hand us: a lone surrogate, a count beyond int64
+    meta={"model_name": json.loads('"llama\\udc80"')},
+    use={"input_tokens": 2**64, "output_tokens": 1, "total_tokens": 2**64 + 1},
+)
+def test_instrumented_call_returns_the_message_unchanged(
+    instrument, span_exporter, metric_reader, meta, use
+):
     span_exporter.clear()  # the fixture spans every example
 
     class ChatJunk(ChatScripted):
@@ -158,6 +197,7 @@ def test_instrumented_call_returns_the_message_unchanged(instrument, span_export
     assert returned.usage_metadata == use
     (span,) = chat_spans(span_exporter)
     assert_valid_attributes(dict(span.attributes))
+    assert_exportable(span_exporter, metric_reader)
 
 
 def test_message_view_of_odd_objects():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -138,6 +139,41 @@ def test_error_is_the_same_object(instrument, span_exporter):
         ChatScripted(error=error).invoke("hi")
     assert raised.value is error
     assert only_chat_span(span_exporter).attributes["error.type"] == "ValueError"
+
+
+class BrokenMeter:
+    def create_histogram(self, *args, **kwargs):
+        raise RuntimeError("this meter cannot make histograms")
+
+
+class BrokenMeterProvider:
+    def __init__(self, fails_in: str) -> None:
+        self.fails_in = fails_in
+
+    def get_meter(self, *args, **kwargs):
+        if self.fails_in == "get_meter":
+            raise RuntimeError("this provider cannot make meters")
+        return BrokenMeter()
+
+
+@pytest.mark.parametrize("fails_in", ["get_meter", "create_histogram"])
+def test_a_broken_meter_provider_turns_metrics_off_not_instrument(
+    fails_in, caplog, tracer_provider, span_exporter
+):
+    instrumentor = LangChainInstrumentor()
+    with caplog.at_level(logging.DEBUG, logger="langchain_otel"):
+        instrumentor.instrument(
+            tracer_provider=tracer_provider, meter_provider=BrokenMeterProvider(fails_in)
+        )
+    try:
+        assert ChatScripted().invoke("hi").content == "scripted answer"
+    finally:
+        instrumentor.uninstrument()
+
+    assert only_chat_span(span_exporter).attributes["gen_ai.usage.input_tokens"] == 11
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["langchain_otel"]
+    assert "metrics" in warnings[0].getMessage()
 
 
 def _console_spans(output: str) -> list[dict]:

@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.export import (
 )
 
 from langchain_otel import LangChainInstrumentor
+from langchain_otel.providers import MapperRegistry
 from tests.models import ChatScripted
 
 SOAK_CALLS = int(os.environ.get("SOAK_CALLS", "10000"))
@@ -146,3 +147,33 @@ def test_burst_loses_no_span_with_a_batch_processor(meter_provider):
         instrumentor.uninstrument()
     assert processor.force_flush(30_000)
     assert exporter.count == 20000
+
+
+def test_chat_classes_made_at_run_time_are_freed(instrumented_counting):
+    """The mapper cache must not keep a class alive (issue 15, item 14)."""
+    chat_class = type("ChatMadeAtRunTime", (ChatScripted,), {})
+    chat_class().invoke("hi")
+    assert instrumented_counting.count == 1
+    ref = weakref.ref(chat_class)
+    del chat_class
+    gc.collect()
+
+    assert ref() is None
+
+
+def test_mapper_cache_forgets_dead_classes_and_never_mixes_them_up():
+    registry = MapperRegistry()
+    generic = registry.mapper_for(ChatScripted)
+    refs = []
+    for index in range(12):
+        module = "langchain_openai.chat_models" if index % 2 else "somewhere_else"
+        chat_class = type("ChatOpenAI", (), {"__module__": module})
+        mapper = registry.mapper_for(chat_class)
+        assert (mapper.provider_name == "openai") is bool(index % 2), index
+        assert registry.mapper_for(chat_class) is mapper
+        refs.append(weakref.ref(chat_class))
+        del chat_class
+        gc.collect()  # ids of dead classes get reused: a stale entry would answer wrongly
+
+    assert [ref for ref in refs if ref() is not None] == []
+    assert registry.mapper_for(ChatScripted) is generic

@@ -7,6 +7,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from tests.fakes import openai as fake
 from tests.helpers import only_chat_span
 
@@ -105,7 +106,11 @@ def test_rate_limit_error_is_reraised_unchanged(fake_server, span_exporter):
     span = only_chat_span(span_exporter)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
+    # Content capture is off: the provider's message (which can echo the prompt) stays out.
+    assert span.status.description == (
+        "OpenAIRateLimitError: status_code=429, code=rate_limit_exceeded, type=requests"
+    )
     assert span.attributes["error.type"] == error_type
     assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
     (event,) = span.events

@@ -10,7 +10,7 @@ from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import ChatModelMapper
-from tests.helpers import chat_spans, metric_points
+from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
 from tests.test_content import InMemoryLogExporter
 from tests.test_openai_client import make_model
@@ -111,3 +111,40 @@ def test_attribute_values_are_bounded(instrument, span_exporter):
         assert len(span.status.description or "") <= 512
         for event in span.events:
             assert len(event.attributes["exception.message"]) <= 512
+
+
+@pytest.mark.parametrize("mode", [None, "SPAN_ONLY"])
+def test_error_text_reaches_telemetry_only_with_content_capture(
+    mode, tracer_provider, meter_provider, span_exporter
+):
+    """langchain-openai raises TypeError(f"Got unknown type {message}") for a custom message."""
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider, capture_content=mode
+    )
+    try:
+        with pytest.raises(TypeError):
+            ChatScripted(error=TypeError(f"Got unknown type {PROMPT}")).invoke("hi")
+    finally:
+        instrumentor.uninstrument()
+
+    span = only_chat_span(span_exporter)
+    (event,) = span.events
+    if mode is None:
+        assert span.status.description == event.attributes["exception.message"] == "TypeError"
+        assert PROMPT not in span.to_json()
+    else:
+        assert span.status.description == f"Got unknown type {PROMPT}"
+
+
+def test_exception_stacktrace_is_bounded_when_the_same_error_is_re_raised(
+    instrument, span_exporter
+):
+    model = ChatScripted(error=ConnectionError("provider down"))
+    for _ in range(60):  # the error object's traceback grows on every raise
+        with pytest.raises(ConnectionError):
+            model.invoke("hi")
+
+    for span in chat_spans(span_exporter):
+        (event,) = span.events
+        assert len(event.attributes["exception.stacktrace"]) <= 4096

@@ -22,7 +22,6 @@ Configuration (environment variables, parsed once by ``instrument()``) is docume
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Collection
 from typing import Any
@@ -31,12 +30,11 @@ from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
 
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._patching import unwrap, wrap
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
 from langchain_otel._wrappers import (
     Wrapper,
@@ -102,6 +100,26 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
     return patches
 
 
+def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | None:
+    """The histograms, or None: metrics off, or a meter provider that cannot make them.
+
+    A broken meter provider must not break ``instrument()`` (spans still work): one warning.
+    """
+    if not settings.metrics_enabled:
+        return None
+    try:
+        meter = metrics.get_meter(
+            __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
+        )
+        return ChatMetrics(meter, settings.time_per_chunk_metric)
+    except Exception:
+        _logger.warning(
+            "langchain-otel: metrics are off: the meter provider failed to create them",
+            exc_info=True,
+        )
+        return None
+
+
 def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentRecorder | None:
     """The content recorder, or None with content capture off (the default)."""
     mode = settings.capture_content
@@ -134,12 +152,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         tracer = trace.get_tracer(
             __name__, __version__, kwargs.get("tracer_provider"), schema_url=_SCHEMA_URL
         )
-        chat_metrics = None
-        if settings.metrics_enabled:
-            meter = metrics.get_meter(
-                __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
-            )
-            chat_metrics = ChatMetrics(meter, settings.time_per_chunk_metric)
+        chat_metrics = _chat_metrics(settings, kwargs)
         registry = MapperRegistry(kwargs.get("provider_mappers") or ())
         telemetry = ChatTelemetry(
             tracer=tracer,
@@ -153,12 +166,12 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._telemetry = telemetry
         self._patched = _patches(telemetry)
         for module, cls, method, wrapper in self._patched:
-            wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
+            wrap(module, f"{cls}.{method}", wrapper)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         telemetry = getattr(self, "_telemetry", None)
         if telemetry is not None:
             telemetry.active = False  # streams created before now and iterated later
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
-            unwrap(getattr(importlib.import_module(module), cls), method)
+            unwrap(module, f"{cls}.{method}")
         self._patched = []

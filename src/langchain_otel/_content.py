@@ -275,17 +275,22 @@ def fit_json(value: list[Any], limit: int | None) -> str:
     """JSON of ``value`` no longer than ``limit``: oldest entries go first, never mid-string.
 
     The SDK truncates a too-long attribute string blindly, which would leave invalid JSON.
+    Linear: each entry is serialized once, newest first, until the next one would not fit (the
+    JSON of a list is its entries' JSON joined by commas, so lengths add up).
     """
     text = to_json(value)
     if limit is None or len(text) <= limit:
         return text
-    kept = list(value)
-    while kept:
-        kept = kept[1:]
-        text = to_json(kept)
-        if len(text) <= limit:
-            return text
-    return "[]"
+    kept: list[str] = []
+    length = 2  # the brackets
+    for entry in reversed(value):
+        part = to_json(entry)
+        length += len(part) + (1 if kept else 0)
+        if length > limit:
+            break
+        kept.append(part)
+    kept.reverse()
+    return "[" + ",".join(kept) + "]"
 
 
 def attribute_length_limit(span: Span) -> int | None:

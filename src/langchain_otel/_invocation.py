@@ -34,6 +34,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ContentRecorder, input_sequence, tool_names
+from langchain_otel._errors import error_description, error_type, exception_event_attributes
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._provider_layers import ProviderLayers, published_attributes
 from langchain_otel._request import ChatRequest
@@ -44,6 +45,7 @@ from langchain_otel._response import (
     response_from_message,
     response_from_result,
 )
+from langchain_otel._values import MAX_TEXT_LENGTH, metric_value, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
 _logger = logging.getLogger(__name__)
@@ -52,10 +54,6 @@ _logger = logging.getLogger(__name__)
 # are reported to it, and a stream's plain-request fallback finds it there.
 ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
-_MAX_STATUS_DESCRIPTION = 512
-# Longest string a mapper may put in an attribute: ids, models and reasons are short; anything
-# longer is a provider (or mapper) bug, and must not bloat every span.
-_MAX_VALUE_LENGTH = 1024
 _EMPTY_CONTEXT = Context()
 _clock = time.monotonic_ns
 
@@ -149,11 +147,15 @@ class ChatTelemetry:
         try:
             request = ChatRequest(model, kwargs, streaming)
             mapper, attributes = self.registry.mapper_for(type(model)).start(request)
+            # Everything we emit must export: a lone surrogate or a 100 KB model name from the
+            # user's configuration fails the OTLP encoder (the span name: the whole batch).
+            attributes = sanitized(attributes)
             on_wire = None if streaming else mapper.streams_on_wire(request)
             if on_wire is not None:
                 request.streaming = on_wire
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT
+            name = safe_text(name, MAX_TEXT_LENGTH)
             start_ns = time.time_ns()
             start_clock = _clock()
             span = self.tracer.start_span(
@@ -409,7 +411,7 @@ class ChatInvocation:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
         if self.recording:
             try:
-                self.span.set_attributes(bounded({**request_attributes, **span_attributes}))
+                self.span.set_attributes(sanitized({**request_attributes, **span_attributes}))
             except Exception:
                 _logger.debug("langchain-otel: setting attributes failed", exc_info=True)
         if self.content_input is not None:
@@ -469,7 +471,7 @@ class ChatInvocation:
             if self.streaming and chunks.first_ns is not None
             else None
         )
-        error_type = qualified_name(type(error)) if error is not None else None
+        kind = error_type(error) if error is not None else None
         if self.streaming:
             span_attributes[sc.REQUEST_STREAM] = True
             if not self.completed:
@@ -478,13 +480,15 @@ class ChatInvocation:
             span_attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
         if self.cache_hit:
             span_attributes[sc.CACHE_HIT] = True
-        if error is not None and error_type is not None:
-            span_attributes[sc.ERROR_TYPE] = error_type
+        if error is not None and kind is not None:
+            span_attributes[sc.ERROR_TYPE] = kind
             if self.recording:
-                self.span.set_status(Status(StatusCode.ERROR, _describe(error)))
-                self.span.record_exception(
-                    error, attributes={"exception.message": _describe(error)}
+                # Error text can repeat the prompt: only with content capture on (see _errors).
+                with_content = self._telemetry.content is not None
+                self.span.set_status(
+                    Status(StatusCode.ERROR, error_description(error, with_content))
                 )
+                self.span.add_event("exception", exception_event_attributes(error, with_content))
         metrics = self._telemetry.metrics
         if (
             metrics is None
@@ -496,9 +500,9 @@ class ChatInvocation:
         metrics.record(
             metric_attributes,
             elapsed_ns / 1e9,
-            _as_token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
-            _as_token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
-            error_type,
+            _token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
+            _token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
+            kind,
             self.context,
         )
         if time_to_first_chunk is not None:
@@ -528,7 +532,7 @@ class ChatInvocation:
         if response is not None:
             model = model or self._attributes.get(sc.REQUEST_MODEL)
         if isinstance(model, str) and model:
-            model = model[:_MAX_VALUE_LENGTH]
+            model = safe_text(model, MAX_TEXT_LENGTH)
             attributes[sc.RESPONSE_MODEL] = self._attributes[sc.RESPONSE_MODEL] = model
         return attributes
 
@@ -565,34 +569,10 @@ class ChatInvocation:
             recorder.record_on_span(self.span, content)
         if recorder.mode.on_event:
             attributes = {**self._attributes, **request_attributes, **response_attributes}
-            recorder.emit_event(self.span, bounded(attributes), content)
+            recorder.emit_event(self.span, sanitized(attributes), content)
 
 
-def qualified_name(cls: type) -> str:
-    """``error.type``: the exception's fully qualified class name (builtins unqualified)."""
-    module = cls.__module__
-    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
-
-
-def bounded(attributes: Attributes) -> Attributes:
-    """``attributes`` with every string (and string in a list) cut to a sane length."""
-    for key, value in attributes.items():
-        if isinstance(value, str):
-            if len(value) > _MAX_VALUE_LENGTH:
-                attributes[key] = value[:_MAX_VALUE_LENGTH]
-        elif isinstance(value, (list, tuple)) and any(
-            isinstance(item, str) and len(item) > _MAX_VALUE_LENGTH for item in value
-        ):
-            attributes[key] = [
-                item[:_MAX_VALUE_LENGTH] if isinstance(item, str) else item for item in value
-            ]
-    return attributes
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return text[:_MAX_STATUS_DESCRIPTION]
-
-
-def _as_token_count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _token_count(value: object) -> int | None:
+    """A count a histogram can take (never a bool, never beyond int64)."""
+    number = metric_value(value)
+    return number if isinstance(number, int) else None

@@ -7,6 +7,7 @@ import pytest
 from langchain_anthropic import ChatAnthropic
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import anthropic as fake
 from tests.fakes.server import FakeServer
@@ -225,7 +226,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_anthropic.chat_models.AnthropicRateLimitError"
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     attributes = dict(span.attributes)
     assert attributes == {
         "gen_ai.operation.name": "chat",

@@ -7,6 +7,7 @@ import pytest
 from langchain_openai import AzureChatOpenAI
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from tests.fakes import openai as fake
 from tests.fakes.server import FakeServer, loopback_clients
 from tests.helpers import metric_points, only_chat_span, stream_attributes
@@ -155,7 +156,7 @@ def test_content_filter_on_invoke_is_an_error_span(server, span_exporter):
 
     span = only_chat_span(span_exporter)
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert span.attributes["error.type"] == "ValueError"
     # The answer never reaches LangChain's caller, so its finish reason is not available.
     assert "gen_ai.response.finish_reasons" not in span.attributes

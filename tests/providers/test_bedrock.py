@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 from langchain_aws import ChatAnthropicBedrock, ChatAnthropicMantle, ChatBedrock
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers import ChatRequest
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import bedrock as fake
@@ -225,7 +226,7 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "aws.bedrock",

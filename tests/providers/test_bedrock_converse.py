@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrockConverse
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from tests.fakes import bedrock as fake
 from tests.fakes.server import FakeServer
 from tests.helpers import metric_points, only_chat_span, stream_attributes
@@ -257,7 +258,7 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     assert error_type == "botocore.errorfactory.ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "aws.bedrock",

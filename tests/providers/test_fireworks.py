@@ -7,6 +7,7 @@ from langchain_fireworks import ChatFireworks
 from langchain_fireworks.chat_models import FireworksRateLimitError
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers.fireworks import FireworksMapper
 from tests.fakes import fireworks as fake
 from tests.fakes.server import FakeServer
@@ -132,7 +133,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     error_type = "langchain_fireworks.chat_models.FireworksRateLimitError"
     assert raised.value.status_code == 429
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "fireworks_ai",

@@ -9,6 +9,7 @@ import pytest
 from langchain_groq import ChatGroq
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers.groq import GroqMapper
 from tests.fakes import groq as fake
 from tests.fakes.server import FakeServer, loopback_clients
@@ -167,7 +168,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "groq.RateLimitError"
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "groq",

@@ -7,6 +7,7 @@ import pytest
 from langchain_ollama import ChatOllama
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers.ollama import OllamaMapper
 from tests.fakes import ollama as fake
 from tests.fakes.server import FakeServer
@@ -168,7 +169,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     span = only_chat_span(span_exporter)
     assert raised.value.status_code == 429
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "ollama",

@@ -7,6 +7,7 @@ import pytest
 from langchain_together import ChatTogether
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
 from tests.fakes.server import FakeServer, loopback_clients
@@ -140,7 +141,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "together_ai",

@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_google_vertexai import ChatVertexAI
 from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import ChatResponse, response_from_chunks
 from langchain_otel.providers.vertexai import VertexAIMapper, gemini_finish_reasons
@@ -148,7 +149,7 @@ def test_resource_exhausted_is_reraised_unchanged(server, span_exporter, metric_
     span = only_chat_span(span_exporter)
     assert raised.value.code == 429
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == str(raised.value)
+    assert span.status.description == error_description(raised.value, with_content=False)
     (event,) = span.events
     assert event.name == "exception"
     attributes = dict(span.attributes)

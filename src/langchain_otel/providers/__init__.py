@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import weakref
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
@@ -69,7 +70,11 @@ class MapperRegistry:
         for mapper in (*_load_builtin_mappers(), *_load_plugin_mappers(), *mappers):
             self._add(mapper)
         self._generic = GenericMapper()
-        self._by_type: dict[type, ChatModelMapper] = {}
+        # id(class) -> mapper: a plain dict lookup on the hot path that holds no class alive (chat
+        # classes made at run time must be freed). Each entry leaves with its class: the weak
+        # reference's callback runs before the class's memory, so its id, can be reused.
+        self._by_type: dict[int, ChatModelMapper] = {}
+        self._type_refs: dict[int, weakref.ref[type]] = {}
 
     @property
     def mappers(self) -> list[ChatModelMapper]:
@@ -81,9 +86,23 @@ class MapperRegistry:
             self._by_key[key] = mapper
 
     def mapper_for(self, model_type: type) -> ChatModelMapper:
-        mapper = self._by_type.get(model_type)
+        mapper = self._by_type.get(id(model_type))
         if mapper is None:
-            mapper = self._by_type[model_type] = self._resolve(model_type)
+            mapper = self._remember(model_type)
+        return mapper
+
+    def _remember(self, model_type: type) -> ChatModelMapper:
+        mapper = self._resolve(model_type)
+        key = id(model_type)
+        by_type, refs = self._by_type, self._type_refs  # the callback must not hold the registry
+
+        def forget(ref: weakref.ref[type]) -> None:
+            if refs.get(key) is ref:  # not a later class's entry under a reused id
+                del refs[key]
+                by_type.pop(key, None)
+
+        refs[key] = weakref.ref(model_type, forget)
+        by_type[key] = mapper
         return mapper
 
     def _resolve(self, model_type: type) -> ChatModelMapper:
