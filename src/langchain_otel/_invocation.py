@@ -30,7 +30,7 @@ from typing import Any
 
 from opentelemetry import context, trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ContentRecorder, input_sequence, tool_names
@@ -240,6 +240,9 @@ class ChunkLog:
         return functools.reduce(operator.add, self.all_chunks)
 
 
+_NO_CHUNKS = ChunkLog(keep_all=False, keep_times=False)
+
+
 class _GenerationChunk:
     """A ``ChatGenerationChunk`` seen through a run manager, read like a message chunk: its
     metadata includes the generation info, as LangChain merges it into the final message."""
@@ -348,6 +351,8 @@ class ChatInvocation:
 
     def stream_chunk(self, chunk: Any) -> None:
         """A chunk ``stream``/``astream`` yielded."""
+        if self._ended:
+            return
         try:
             if self.adopted:  # the fallback's answer, already read from its result
                 self.chunks.count += 1
@@ -358,6 +363,8 @@ class ChatInvocation:
 
     def request_chunk(self, chunk: Any) -> None:
         """A chunk LangChain reported to this request's run manager: the request streamed."""
+        if self._ended:
+            return
         try:
             message = getattr(chunk, "message", chunk)
             info = getattr(chunk, "generation_info", None)
@@ -423,11 +430,14 @@ class ChatInvocation:
             self.span.end(end_time=end_ns)
         except Exception:
             _logger.debug("langchain-otel: ending the span failed", exc_info=True)
-        # The context holds this invocation: drop it (and the answer) so they are freed now.
+        # Drop what the ended call no longer needs: the context holds this invocation, and a
+        # traceback that outlives the call (a re-raised exception object) holds its frames.
         self.context = _EMPTY_CONTEXT
+        self.span = INVALID_SPAN
         self._request = None
         self.result = None
         self.content_input = None
+        self.chunks = _NO_CHUNKS
 
     def _response(self) -> ChatResponse | None:
         """The answer's view: per chunk for a streamed request, else the whole result."""
