@@ -1,9 +1,11 @@
-"""OpenTelemetry instrumentation for LangChain chat models.
+"""OpenTelemetry instrumentation for LangChain chat models, agents, tools and retrievers.
 
 One CLIENT span ``chat {model}`` per provider request a LangChain chat model makes, opened where
 LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_cache`` for
 ``invoke``, ``ainvoke``, ``generate``, batches and chains; ``stream`` / ``astream``), with GenAI
-semantic-convention attributes and the ``gen_ai.client.*`` metrics.
+semantic-convention attributes and the ``gen_ai.client.*`` metrics. Around them, one trace per
+agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``),
+``execute_tool`` and ``retrieval`` spans (``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off).
 
 Zero-code::
 
@@ -37,7 +39,9 @@ from wrapt import wrap_function_wrapper
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._peers import PeerCheck
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
+from langchain_otel._structure_wrappers import StructureSpans
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
@@ -154,6 +158,11 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._patched = _patches(telemetry)
         for module, cls, method, wrapper in self._patched:
             wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
+        peers = PeerCheck()
+        self._structure = (
+            StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
+        )
+        peers()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         telemetry = getattr(self, "_telemetry", None)
@@ -162,3 +171,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
             unwrap(getattr(importlib.import_module(module), cls), method)
         self._patched = []
+        structure = getattr(self, "_structure", None)
+        if structure is not None:
+            structure.remove()
+        self._structure = None
