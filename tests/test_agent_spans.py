@@ -215,9 +215,12 @@ def test_a_tool_that_raises_fails_its_span_and_the_run(fake_server, span_exporte
     (failed,) = by_name(spans, "execute_tool find_museum")
     for span in (failed, agent):
         assert span.status.status_code is StatusCode.ERROR
-        assert span.status.description == "the catalogue is offline"
+        # Content capture is off: the message (it may repeat the tool's input) is not recorded.
+        assert span.status.description == "LookupError"
         assert span.attributes["error.type"] == "LookupError"
-        assert [event.name for event in span.events] == ["exception"]
+        (event,) = span.events
+        assert (event.name, event.attributes["exception.type"]) == ("exception", "LookupError")
+        assert event.attributes["exception.message"] == "LookupError"
     assert dict(failed.attributes) == {
         **tool_attributes("find_museum", find_museum.description),
         "error.type": "LookupError",
@@ -238,7 +241,7 @@ def test_a_tool_error_langchain_handles_marks_the_tool_span_only(fake_server, sp
     assert span_tree(spans) == ONE_TOOL_RUN  # the model saw the error and answered
     (handled,) = by_name(spans, "execute_tool find_museum")
     assert handled.status.status_code is StatusCode.ERROR
-    assert handled.status.description == "no tablet by that name"
+    assert handled.status.description == "langchain_core.tools.base.ToolException"
     assert dict(handled.attributes) == {
         **tool_attributes("find_museum", "Which museum keeps a clay tablet."),
         "error.type": "langchain_core.tools.base.ToolException",

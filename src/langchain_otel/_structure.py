@@ -279,7 +279,10 @@ class StructureInvocation:
             error_type = operation.handled_error(result)
         if error_type is not None:
             attributes[sc.ERROR_TYPE] = error_type
-            description = _describe(failure) if failure is not None else error_type
+            # A tool's or retriever's error message often repeats its input (a validation error
+            # shows the arguments): without content capture, the error's type stands in for it.
+            described = failure is not None and self._telemetry.content is not None
+            description = _describe(failure) if described and failure else error_type
             self.span.set_status(Status(StatusCode.ERROR, description))
             if failure is not None:
                 self.span.record_exception(failure, attributes={"exception.message": description})
