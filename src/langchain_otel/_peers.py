@@ -56,11 +56,15 @@ class PeerCheck:
         if not found:
             return
         self.warned = True
+        one = len(found) == 1
         _logger.warning(
-            "langchain-otel: %s also instruments LangChain in this process, so every model call "
-            "(and agent and tool) is traced twice. Keep one: set "
+            "langchain-otel: %s also %s LangChain in this process, so every model call (and "
+            "agent and tool run) is traced %s. Keep one: set "
             "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=langchain to turn off the instrumentations "
             "registered as `langchain` (langchain-otel is `langchain_otel`), or stop "
-            "instrumenting it in code.",
+            "instrumenting %s in code.",
             " and ".join(found),
+            "instruments" if one else "instrument",
+            "twice" if one else "several times",
+            "it" if one else "them",
         )
