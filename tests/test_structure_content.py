@@ -10,7 +10,7 @@ from typing import Literal
 import pytest
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
-from langchain_core.tools import tool
+from langchain_core.tools import ToolException, tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from langgraph.prebuilt import create_react_agent
 from opentelemetry.sdk._logs import LoggerProvider
@@ -179,3 +179,19 @@ def test_with_content_on_errors_keep_their_message(capture, span_exporter):
     failed = span(span_exporter, "execute_tool")
     assert failed.status.description == f"no museum keeps {ARGUMENT}"
     assert failed.events[0].attributes["exception.message"] == f"no museum keeps {ARGUMENT}"
+
+
+def test_a_handled_tool_error_records_the_arguments_but_no_result(capture, span_exporter):
+    @tool
+    def find_museum(name: str) -> str:
+        """Which museum keeps a clay tablet."""
+        raise ToolException("RESULT-MARK: no museum")
+
+    find_museum.handle_tool_error = True
+    capture("SPAN_ONLY")
+    assert find_museum.invoke({"name": ARGUMENT}) == "RESULT-MARK: no museum"
+
+    handled = span(span_exporter, "execute_tool")
+    assert handled.attributes["error.type"] == "langchain_core.tools.base.ToolException"
+    assert json.loads(handled.attributes["gen_ai.tool.call.arguments"]) == {"name": ARGUMENT}
+    assert "gen_ai.tool.call.result" not in handled.attributes

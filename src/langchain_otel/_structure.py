@@ -293,8 +293,9 @@ class StructureInvocation:
         recorder = self._telemetry.content
         if recorder is None:
             return
+        failed = error is not None or self.handled is not None
         content = self._operation.content(
-            self.content_input, None if error is not None else result, recorder.max_length
+            self.content_input, None if failed else result, recorder.max_length
         )
         if content is None:
             return
