@@ -175,7 +175,6 @@ class StructureInvocation:
 
     __slots__ = (
         "_ended",
-        "_operation",
         "_start_clock",
         "_start_ns",
         "_telemetry",
@@ -185,6 +184,7 @@ class StructureInvocation:
         "handled",
         "keeps_content",
         "last_state",
+        "operation",
         "recording",
         "run",
         "span",
@@ -199,7 +199,7 @@ class StructureInvocation:
         start_clock: int,
     ) -> None:
         self._telemetry = telemetry
-        self._operation = operation
+        self.operation = operation
         self.span = span
         self.recording = span.is_recording()
         self._start_ns = start_ns
@@ -269,7 +269,7 @@ class StructureInvocation:
         self.content_input = self.last_state = self.handled = None
 
     def _record(self, result: object, error: BaseException | None) -> None:
-        operation = self._operation
+        operation = self.operation
         attributes = operation.result_attributes(result) if error is None else {}
         error_type = None
         failure = error or self.handled
@@ -294,7 +294,7 @@ class StructureInvocation:
         if recorder is None:
             return
         failed = error is not None or self.handled is not None
-        content = self._operation.content(
+        content = self.operation.content(
             self.content_input, None if failed else result, recorder.max_length
         )
         if content is None:

@@ -107,7 +107,11 @@ def observed_handled_error() -> Wrapper:
     ) -> Any:
         invocation = current_structure()
         error = args[0] if args else kwargs.get("e")
-        if invocation is not None and isinstance(error, BaseException):
+        if (
+            invocation is not None
+            and isinstance(invocation.operation, ToolRun)  # not a run around an untraced tool
+            and isinstance(error, BaseException)
+        ):
             invocation.note_handled(error)
         return wrapped(*args, **kwargs)
 
