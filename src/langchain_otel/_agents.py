@@ -56,7 +56,7 @@ class GraphRun:
         thread = _thread_id(call) or _thread_id(own)
         if thread is not None:
             attributes[sc.CONVERSATION_ID] = thread
-        return _run_start(agent, name, attributes, args, kwargs)
+        return _run_start(agent, name, attributes, args, kwargs, inner_stream=True)
 
     def result_attributes(self, result: object) -> Attributes:
         return {}
@@ -69,7 +69,8 @@ class GraphRun:
 
 
 class AgentExecutorRun(GraphRun):
-    """The legacy ``AgentExecutor`` (langchain-classic): always an agent."""
+    """The legacy ``AgentExecutor`` (langchain-classic): always an agent. Its ``invoke`` does not
+    run through its ``stream``: both start a span."""
 
     def start(
         self, owner: Any, args: Sequence[Any], kwargs: Mapping[str, Any], nested: bool
@@ -85,7 +86,7 @@ class AgentExecutorRun(GraphRun):
         thread = _thread_id(call)
         if thread is not None:
             attributes[sc.CONVERSATION_ID] = thread
-        return _run_start(True, name, attributes, args, kwargs)
+        return _run_start(True, name, attributes, args, kwargs, inner_stream=False)
 
 
 def _run_attributes(agent: bool, name: str | None, metadata: Mapping[str, Any]) -> Attributes:
@@ -110,6 +111,7 @@ def _run_start(
     attributes: Attributes,
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
+    inner_stream: bool,
 ) -> Start:
     operation = sc.OPERATION_INVOKE_AGENT if agent else sc.OPERATION_INVOKE_WORKFLOW
     return Start(
@@ -117,6 +119,7 @@ def _run_start(
         kind=SpanKind.INTERNAL,
         attributes=attributes,
         run=True,
+        inner_stream=inner_stream,
         content_input=args[0] if args else kwargs.get("input"),
     )
 

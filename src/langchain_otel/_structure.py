@@ -47,8 +47,11 @@ class Start:
     name: str
     kind: SpanKind
     attributes: Attributes
-    #: Whether the operation is a run (agent or workflow): runs adopt their own inner stream.
+    #: Whether the operation is a run (an agent or a workflow).
     run: bool = False
+    #: Whether the call runs through the owner's own ``stream``/``astream`` (``Pregel.invoke``):
+    #: that inner stream is adopted, not given a second span.
+    inner_stream: bool = False
     #: The raw input, kept for content capture only.
     content_input: object = None
 
@@ -136,7 +139,7 @@ class StructureTelemetry:
         invocation = StructureInvocation(self, operation, span, start_ns, start_clock)
         if started.run:
             invocation.run = invocation
-            if awaits_stream:
+            if awaits_stream and started.inner_stream:
                 invocation.awaits_stream = id(owner)
         elif enclosing is not None:
             invocation.run = enclosing.run
