@@ -121,6 +121,8 @@ def run(agent, style: str):
     async def consume():
         if style == "ainvoke":
             return await agent.ainvoke(QUESTION, CONFIG)
+        if style == "astream_events":
+            return [event async for event in agent.astream_events(QUESTION, CONFIG, version="v2")]
         mode = style.removeprefix("astream-")
         return [part async for part in agent.astream(QUESTION, CONFIG, stream_mode=mode)]
 
@@ -135,12 +137,14 @@ STYLES = [
     "stream-updates",
     "astream-values",
     "astream-messages",
+    "astream_events",
 ]
 
 
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("builder", BUILDERS)
 async def test_every_call_style_is_one_trace(builder, style, fake_server, span_exporter):
+    """Also what goes through ``astream``: ``astream_events``."""
     agent = BUILDERS[builder](fake_server)
     outcome = run(agent, style)
     if asyncio.iscoroutine(outcome):
