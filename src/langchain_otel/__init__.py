@@ -118,7 +118,8 @@ def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentReco
 
 
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Instruments ``langchain_core``'s ``BaseChatModel``.
+    """Instruments ``langchain_core``'s ``BaseChatModel``, and (``structure_spans``, on by default)
+    LangGraph graphs, ``AgentExecutor``, tools and retrievers, each when its module is imported.
 
     ``instrument()`` accepts ``tracer_provider``, ``meter_provider`` and ``logger_provider``
     (globals otherwise), ``content_hook`` (a callable that receives each call's

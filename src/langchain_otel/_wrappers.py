@@ -36,7 +36,8 @@ Starter = Callable[[Any, tuple[Any, ...], dict[str, Any]], "tuple[Traced, bool] 
 
 
 def traced_request(start: Starter) -> Wrapper:
-    """One provider request: ``_generate_with_cache`` (or ``invoke`` on an old LangChain)."""
+    """One call that returns: a provider request (``_generate_with_cache``, or ``invoke`` on an
+    old LangChain), or an agent, tool or retrieval run (``_structure_wrappers.py``)."""
 
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
