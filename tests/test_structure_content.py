@@ -195,3 +195,19 @@ def test_a_handled_tool_error_records_the_arguments_but_no_result(capture, span_
     assert handled.attributes["error.type"] == "langchain_core.tools.base.ToolException"
     assert json.loads(handled.attributes["gen_ai.tool.call.arguments"]) == {"name": ARGUMENT}
     assert "gen_ai.tool.call.result" not in handled.attributes
+
+
+@pytest.mark.parametrize(("mode", "has_output"), [("values", True), ("messages", False)])
+def test_a_streamed_run_records_the_final_state_it_streamed(
+    mode, has_output, capture, fake_server, span_exporter
+):
+    capture("SPAN_ONLY")
+    agent = create_react_agent(make_model(fake_server), [find_museum], name="curator")
+    list(agent.stream({"messages": [("user", PROMPT)]}, stream_mode=mode))
+
+    agent_span = span(span_exporter, "invoke_agent")
+    assert json.loads(agent_span.attributes["gen_ai.input.messages"]) == [
+        {"role": "user", "parts": [{"type": "text", "content": PROMPT}]}
+    ]
+    # Only a stream of whole states shows the run's final answer.
+    assert ("gen_ai.output.messages" in agent_span.attributes) is has_output

@@ -64,6 +64,17 @@ class GraphRun:
     def handled_error(self, result: object) -> str | None:
         return None
 
+    def state_of(self, chunk: object) -> object:
+        """A graph's state (``values`` mode, alone or among other modes) or an
+        ``AgentExecutor``'s final chunk (its ``output``)."""
+        if isinstance(chunk, Mapping):
+            if chunk.get("type") == "values" and isinstance(chunk.get("data"), Mapping):
+                return chunk["data"]  # a v2 stream part
+            return chunk if "messages" in chunk or "output" in chunk else None
+        if isinstance(chunk, tuple) and len(chunk) == 2 and chunk[0] == "values":
+            return chunk[1] if isinstance(chunk[1], Mapping) else None
+        return None
+
     def content(self, content_input: object, result: object, max_length: int) -> ChatContent | None:
         return run_content(content_input, result, max_length)
 

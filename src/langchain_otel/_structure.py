@@ -71,6 +71,9 @@ class Operation(Protocol):
     def handled_error(self, result: object) -> str | None:
         """``error.type`` of a failure the operation turned into its result, or None."""
 
+    def state_of(self, chunk: object) -> object:
+        """The whole result a stream chunk carries (content capture of a stream), or None."""
+
     def content(self, content_input: object, result: object, max_length: int) -> ChatContent | None:
         """The opt-in content of the span, or None."""
 
@@ -227,7 +230,7 @@ class StructureInvocation:
 
     def stream_chunk(self, chunk: Any) -> None:
         if self.keeps_content:
-            state = _state_of(chunk)
+            state = self.operation.state_of(chunk)
             if state is not None:
                 self.last_state = state
 
@@ -284,8 +287,9 @@ class StructureInvocation:
             attributes[sc.ERROR_TYPE] = error_type
             # A tool's or retriever's error message often repeats its input (a validation error
             # shows the arguments): without content capture, the error's type stands in for it.
-            described = failure is not None and self._telemetry.content is not None
-            description = _describe(failure) if described and failure else error_type
+            description = error_type
+            if failure is not None and self._telemetry.content is not None:
+                description = _describe(failure)
             self.span.set_status(Status(StatusCode.ERROR, description))
             if failure is not None:
                 self.span.record_exception(failure, attributes={"exception.message": description})
@@ -305,18 +309,6 @@ class StructureInvocation:
         content = recorder.redacted(content)
         if content is not None:
             recorder.record_on_span(self.span, content)
-
-
-def _state_of(chunk: object) -> object:
-    """The whole state in a stream chunk: a graph's (``values`` mode, alone or among other
-    modes) or an ``AgentExecutor``'s final chunk (its ``output``)."""
-    if isinstance(chunk, Mapping):
-        if chunk.get("type") == "values" and isinstance(chunk.get("data"), Mapping):
-            return chunk["data"]  # a v2 stream part
-        return chunk if "messages" in chunk or "output" in chunk else None
-    if isinstance(chunk, tuple) and len(chunk) == 2 and chunk[0] == "values":
-        return chunk[1] if isinstance(chunk[1], Mapping) else None
-    return None
 
 
 def _is_control_flow(error: BaseException) -> bool:

@@ -56,6 +56,9 @@ class ToolRun:
         """A ``ToolMessage`` with ``status="error"`` whose cause we did not see."""
         return _OTHER_ERROR if getattr(result, "status", None) == "error" else None
 
+    def state_of(self, chunk: object) -> object:
+        return None
+
     def content(self, content_input: object, result: object, max_length: int) -> ChatContent | None:
         tool, tool_input = content_input if isinstance(content_input, tuple) else (None, None)
         arguments = _visible_arguments(tool, tool_input)
@@ -130,6 +133,9 @@ class Retrieval:
         return {}
 
     def handled_error(self, result: object) -> str | None:
+        return None
+
+    def state_of(self, chunk: object) -> object:
         return None
 
     def content(self, content_input: object, result: object, max_length: int) -> ChatContent | None:
