@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from typing import Literal
 
 import pytest
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import ToolException, tool
 from langgraph.prebuilt import create_react_agent
 from opentelemetry.trace import StatusCode
@@ -318,3 +319,18 @@ def test_the_result_is_returned_unchanged(fake_server):
 
     assert isinstance(result["messages"][-1], AIMessage)
     assert [m.type for m in result["messages"]] == ["human", "ai", "tool", "ai"]
+
+
+def test_nothing_of_a_run_is_kept_after_it(fake_server, tracer_provider, instrument):
+    instrument.uninstrument()
+    instrument.instrument(tracer_provider=tracer_provider, capture_content="SPAN_ONLY")
+    agent = react_agent(fake_server)
+    asked = HumanMessage("Where is the Uruk tablet kept?")
+    result = agent.invoke({"messages": [asked]}, CONFIG)
+    list(agent.stream({"messages": [asked]}, CONFIG))
+    kept = [weakref.ref(agent), weakref.ref(result["messages"][-1]), weakref.ref(asked)]
+
+    del agent, result, asked
+    gc.collect()
+
+    assert [ref() for ref in kept] == [None, None, None]
