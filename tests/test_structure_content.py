@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.tools import ToolException, tool
 from langchain_core.vectorstores import InMemoryVectorStore
-from langgraph.prebuilt import create_react_agent
+from langgraph.prebuilt import InjectedState, create_react_agent
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
@@ -211,3 +211,19 @@ def test_a_streamed_run_records_the_final_state_it_streamed(
     ]
     # Only a stream of whole states shows the run's final answer.
     assert ("gen_ai.output.messages" in agent_span.attributes) is has_output
+
+
+def test_injected_state_is_not_a_tool_argument(capture, fake_server, span_exporter):
+    @tool
+    def count_messages(name: str, state: Annotated[dict, InjectedState]) -> str:
+        """How long the conversation is."""
+        return f"{len(state['messages'])} messages"
+
+    capture("SPAN_ONLY")
+    create_react_agent(make_model(fake_server), [count_messages]).invoke(
+        {"messages": [("user", PROMPT)]}
+    )
+
+    tool_span = span(span_exporter, "execute_tool")
+    assert json.loads(tool_span.attributes["gen_ai.tool.call.arguments"]) == {"name": "Uruk"}
+    assert tool_span.attributes["gen_ai.tool.call.result"] == "2 messages"
