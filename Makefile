@@ -49,9 +49,19 @@ $(COMPAT_VENV)/.installed: pyproject.toml tests/compat/requirements-openai-v2.tx
 	$(COMPAT_VENV)/bin/pip install -q -e . -r tests/compat/requirements-openai-v2.txt
 	touch $@
 
-## pytest-compat: contrib openai-v2 (needs util-genai <= 1.1, unlike the main venv)
-pytest-compat: $(COMPAT_VENV)/.installed
-	COMPAT_SUITE=openai-v2 $(COMPAT_VENV)/bin/python -m pytest tests/compat
+PEERS_VENV := .venv-langchain-peers
+
+$(PEERS_VENV)/.installed: pyproject.toml tests/compat/requirements-langchain-peers.txt
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q -e . -r tests/compat/requirements-langchain-peers.txt
+	touch $@
+
+## pytest-compat: contrib openai-v2 (needs util-genai <= 1.1, unlike the main venv) and the other
+## LangChain instrumentations (their `langchain` entry point would load in the main venv's
+## zero-code tests)
+pytest-compat: $(COMPAT_VENV)/.installed $(PEERS_VENV)/.installed
+	COMPAT_SUITE=openai-v2 $(COMPAT_VENV)/bin/python -m pytest tests/compat/test_openai_v2.py
+	COMPAT_SUITE=langchain-peers $(PEERS_VENV)/bin/python -m pytest tests/compat/test_langchain_peers.py
 
 .venv-oldest/.installed: pyproject.toml tests/compat/requirements-oldest.txt
 	test -x .venv-oldest/bin/python || $(OLDEST_PYTHON) -m venv .venv-oldest
@@ -93,4 +103,4 @@ bench-profile: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.profiling
 
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache

@@ -1,18 +1,21 @@
-"""A tool-calling loop: the model asks for a tool, we run it, the model answers.
+"""A LangGraph ReAct agent with two tools: one trace per run, and no span of your own.
 
     opentelemetry-instrument --traces_exporter console python examples/agent_with_tools.py
 
-Each round trip to the model is one ``chat gpt-4o-mini`` span, all under the ``agent-run`` span;
-the first ends with ``gen_ai.response.finish_reasons = ("tool_calls",)``. Without
-``OPENAI_API_KEY`` the calls go to a built-in loopback server that speaks the OpenAI API.
+The run is one ``invoke_agent archaeology_assistant`` span. Under it: a ``chat gpt-4o-mini`` span
+per model round trip (the first ends with ``gen_ai.response.finish_reasons = ("tool_calls",)``)
+and an ``execute_tool find_city`` span for the tool the model asked for, in the order they ran.
+Without ``OPENAI_API_KEY`` the calls go to a built-in loopback server that speaks the OpenAI API.
 """
 
-from _setup import chat_model
-from langchain_core.messages import HumanMessage, ToolMessage
-from langchain_core.tools import tool
-from opentelemetry import trace
+import warnings
 
-tracer = trace.get_tracer("examples.agent_with_tools")
+from _setup import chat_model
+from langchain_core.tools import tool
+from langgraph.prebuilt import create_react_agent
+
+# LangGraph 1.x suggests langchain.agents.create_agent instead; both are traced the same way.
+warnings.filterwarnings("ignore", message="create_react_agent has been moved")
 
 
 @tool
@@ -21,18 +24,21 @@ def find_city(place: str) -> str:
     return {"Uruk": "near Samawah, Iraq"}.get(place, "unknown")
 
 
-TOOLS = {"find_city": find_city}
-model = chat_model(temperature=0).bind_tools(list(TOOLS.values()))
+@tool
+def describe_site(place: str) -> str:
+    """What an archaeological site is known for."""
+    return {"Uruk": "the earliest cuneiform tablets"}.get(place, "unknown")
 
-with tracer.start_as_current_span("agent-run"):
-    messages = [HumanMessage("Where is Uruk today? Use the tool.")]
-    for _step in range(5):
-        reply = model.invoke(messages)
-        messages.append(reply)
-        if not reply.tool_calls:
-            break
-        for call in reply.tool_calls:
-            result = TOOLS[call["name"]].invoke(call["args"])
-            print(f"tool {call['name']}({call['args']}) -> {result}")
-            messages.append(ToolMessage(result, tool_call_id=call["id"]))
-    print("answer:", reply.content)
+
+agent = create_react_agent(
+    chat_model(temperature=0), [find_city, describe_site], name="archaeology_assistant"
+)
+result = agent.invoke(
+    {"messages": [("user", "Where is Uruk today? Use the tool.")]},
+    {"configurable": {"thread_id": "demo-1"}},  # becomes gen_ai.conversation.id
+)
+answers = {m.tool_call_id: m.content for m in result["messages"] if m.type == "tool"}
+for message in result["messages"]:
+    for call in getattr(message, "tool_calls", None) or ():
+        print(f"tool {call['name']}({call['args']}) -> {answers[call['id']]}")
+print("answer:", result["messages"][-1].content)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
+import langchain_core.tools.base as tools_base
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.callbacks.manager import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.tracers._streaming import _StreamingCallbackHandler
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -17,7 +20,29 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-# Every (class, method) instrument() wraps on a current LangChain.
+try:  # not on the oldest supported stack
+    from langgraph.pregel import Pregel
+except ImportError:  # pragma: no cover
+    Pregel = None
+try:
+    from langchain_classic.agents.agent import AgentExecutor
+except ImportError:  # pragma: no cover
+    AgentExecutor = None
+
+_RUN_METHODS = ("invoke", "ainvoke", "stream", "astream")
+# Every (class or module, method) the structure spans wrap, for what is installed.
+STRUCTURE_PATCHED = (
+    (tools_base.BaseTool, "run"),
+    (tools_base.BaseTool, "arun"),
+    (tools_base, "_handle_tool_error"),
+    (tools_base, "_handle_validation_error"),
+    (BaseRetriever, "invoke"),
+    (BaseRetriever, "ainvoke"),
+    *((Pregel, method) for method in _RUN_METHODS if Pregel is not None),
+    *((AgentExecutor, method) for method in _RUN_METHODS if AgentExecutor is not None),
+)
+
+# Every (class or module, method) instrument() wraps on a current LangChain.
 PATCHED = (
     (BaseChatModel, "_generate_with_cache"),
     (BaseChatModel, "_agenerate_with_cache"),
@@ -30,12 +55,46 @@ PATCHED = (
         if hasattr(BaseChatModel, "_convert_cached_generations")
         else ()
     ),
+    *STRUCTURE_PATCHED,
 )
 
+_MISSING = object()
 
-def patched_attributes() -> dict[tuple[type, str], object]:
-    """The current class attribute of every method instrument() wraps."""
-    return {(cls, name): cls.__dict__[name] for cls, name in PATCHED}
+
+def _static(owner: type | ModuleType, name: str) -> object:
+    """``owner.name`` as stored (no descriptor binding), through the class's MRO."""
+    if isinstance(owner, ModuleType):
+        return vars(owner)[name]
+    return next(vars(cls)[name] for cls in owner.__mro__ if name in vars(cls))
+
+
+def patched_attributes() -> dict[tuple[Any, str], object]:
+    """What every method instrument() wraps resolves to now (inherited ones included)."""
+    return {(owner, name): _static(owner, name) for owner, name in PATCHED}
+
+
+def own_attributes() -> dict[tuple[Any, str], object]:
+    """What each owner itself holds under every wrapped name (absent: inherited)."""
+    return {(owner, name): vars(owner).get(name, _MISSING) for owner, name in PATCHED}
+
+
+def span_tree(spans: Any) -> list[tuple[str, str, list[Any]]]:
+    """Every root span (no parent among ``spans``) as ``(name, kind, children)``, children in
+    start order: a trace's shape in one comparable value."""
+    spans = list(spans)
+    ids = {s.context.span_id for s in spans}
+
+    def children(parent_id: int | None) -> list[tuple[str, str, list[Any]]]:
+        found = [
+            s
+            for s in spans
+            if (s.parent.span_id if s.parent is not None and s.parent.span_id in ids else None)
+            == parent_id
+        ]
+        found.sort(key=lambda s: s.start_time)
+        return [(s.name, s.kind.name, children(s.context.span_id)) for s in found]
+
+    return children(None)
 
 
 def chat_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:

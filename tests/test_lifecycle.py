@@ -9,7 +9,7 @@ import sys
 import wrapt
 
 from langchain_otel import LangChainInstrumentor
-from tests.helpers import PATCHED, chat_spans, metric_points, patched_attributes
+from tests.helpers import PATCHED, chat_spans, metric_points, own_attributes, patched_attributes
 from tests.models import ChatScripted
 
 
@@ -23,6 +23,7 @@ def wrapper_depth(function: object) -> int:
 
 def test_cycles_leave_exactly_one_wrapper(tracer_provider, meter_provider):
     originals = patched_attributes()
+    own = own_attributes()  # inherited methods (AgentExecutor.invoke) must be inherited again
     instrumentor = LangChainInstrumentor()
     for _ in range(5):
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
@@ -34,6 +35,7 @@ def test_cycles_leave_exactly_one_wrapper(tracer_provider, meter_provider):
         assert all(current[key].__wrapped__ is originals[key] for key in PATCHED)
         instrumentor.uninstrument()
         assert patched_attributes() == originals
+        assert own_attributes() == own
 
 
 async def test_uninstrument_stops_spans_and_metrics(
@@ -94,3 +96,35 @@ def test_instrument_imports_no_provider_package():
     assert top_levels - allowed - stdlib - {"_" + m for m in stdlib} == set()
     for provider in ("openai", "anthropic", "langchain_openai", "boto3", "google", "groq"):
         assert provider not in top_levels
+
+
+LAZY_PROBE = """
+import json, sys
+import wrapt
+from opentelemetry.sdk.trace import TracerProvider
+from langchain_otel import LangChainInstrumentor
+instrumentor = LangChainInstrumentor()
+instrumentor.instrument(tracer_provider=TracerProvider())
+result = {"imported_by_instrument": "langchain_core.retrievers" in sys.modules}
+from langchain_core.retrievers import BaseRetriever  # imported after instrument(): wrapped now
+result["wrapped_on_import"] = isinstance(vars(BaseRetriever)["invoke"], wrapt.FunctionWrapper)
+instrumentor.uninstrument()
+result["restored"] = not isinstance(vars(BaseRetriever)["invoke"], wrapt.FunctionWrapper)
+import langchain_core.tools.base as tools  # imported after uninstrument(): the hook stands down
+result["untouched_after_uninstrument"] = not isinstance(
+    vars(tools.BaseTool)["run"], wrapt.FunctionWrapper
+)
+print(json.dumps(result))
+"""
+
+
+def test_structure_targets_are_wrapped_when_their_module_is_imported():
+    result = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == {
+        "imported_by_instrument": False,
+        "wrapped_on_import": True,
+        "restored": True,
+        "untouched_after_uninstrument": True,
+    }

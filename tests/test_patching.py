@@ -12,6 +12,7 @@ import pytest
 import wrapt
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda
+from langchain_core.tools import tool
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel._patching import PatchedFunction, unwrap, wrap
@@ -277,3 +278,20 @@ def test_instrumented_method_in_a_process_pool():
         answers = list(pool.map(model.invoke, ["a", "b"]))
 
     assert [answer.content for answer in answers] == ["from a child"] * 2
+
+
+def test_structure_methods_pickle_and_copy_too(tracer_provider):
+    """Tools and graphs are wrapped with the same primitives as chat models."""
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider)
+    try:
+
+        @tool
+        def shelf(name: str) -> str:
+            """Where a tablet is shelved."""
+            return "room 55"
+
+        assert copy.copy(shelf.run)("x") == "room 55"
+        assert pickle.loads(pickle.dumps(type(shelf).run)) is not None
+    finally:
+        instrumentor.uninstrument()

@@ -1,13 +1,18 @@
-"""The README's configuration table and redaction example say what the code does."""
+"""The README's configuration table, redaction example and in-code setup do what they say."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from langchain_otel import ChatContent, config
+from tests.otlp_receiver import OtlpReceiver
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
 
 
 def test_every_env_var_we_read_is_in_the_configuration_table():
@@ -47,3 +52,54 @@ def test_the_redaction_example_works():
     )
     redacted = namespace["redact"](content)
     assert redacted.input_messages[0]["parts"][0]["content"] == "mail <email>"
+
+
+APP = """
+import os
+from langchain_core.tools import tool
+from langchain_openai import ChatOpenAI
+
+
+@tool(description="Where an archaeological site is today.")
+def find_city(place: str) -> str:
+    return "near Samawah, Iraq"
+
+
+ChatOpenAI(model="gpt-4o-mini", base_url=os.environ["FAKE_OPENAI_URL"], api_key="sk-x").invoke("hi")
+find_city.invoke({"place": "Uruk"})
+"""
+
+
+def test_the_in_code_setup_runs_and_exports_over_otlp(fake_server, tmp_path):
+    snippet = re.search(
+        r"```python\n(from opentelemetry import metrics, trace\n.*?)```", README, flags=re.DOTALL
+    ).group(1)
+    assert "# ... your LangChain / LangGraph code ..." in snippet
+    (tmp_path / "app.py").write_text(
+        snippet.replace("# ... your LangChain / LangGraph code ...", APP.replace('\\\\"', '"'))
+    )
+    receiver = OtlpReceiver().start()
+    try:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        environment.update(
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.grpc_endpoint,
+            FAKE_OPENAI_URL=f"{fake_server.url}/v1",
+        )
+        result = subprocess.run(
+            [sys.executable, str(tmp_path / "app.py")],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        spans = receiver.spans()
+        metrics = receiver.metrics_by_name()
+    finally:
+        receiver.stop()
+
+    assert sorted(s.name for s in spans) == ["chat gpt-4o-mini", "execute_tool find_city"]
+    assert {s.resource["service.name"] for s in spans} == {"my-llm-app"}
+    assert "gen_ai.client.operation.duration" in metrics

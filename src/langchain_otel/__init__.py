@@ -1,9 +1,11 @@
-"""OpenTelemetry instrumentation for LangChain chat models.
+"""OpenTelemetry instrumentation for LangChain chat models, agents, tools and retrievers.
 
 One CLIENT span ``chat {model}`` per provider request a LangChain chat model makes, opened where
 LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_cache`` for
 ``invoke``, ``ainvoke``, ``generate``, batches and chains; ``stream`` / ``astream``), with GenAI
-semantic-convention attributes and the ``gen_ai.client.*`` metrics.
+semantic-convention attributes and the ``gen_ai.client.*`` metrics. Around them, one trace per
+agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``),
+``execute_tool`` and ``retrieval`` spans (``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off).
 
 Zero-code::
 
@@ -35,7 +37,9 @@ from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
+from langchain_otel._peers import PeerCheck
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
+from langchain_otel._structure_wrappers import StructureSpans
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
@@ -132,7 +136,8 @@ def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentReco
 
 
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Instruments ``langchain_core``'s ``BaseChatModel``.
+    """Instruments ``langchain_core``'s ``BaseChatModel``, and (``structure_spans``, on by default)
+    LangGraph graphs, ``AgentExecutor``, tools and retrievers, each when its module is imported.
 
     ``instrument()`` accepts ``tracer_provider``, ``meter_provider`` and ``logger_provider``
     (globals otherwise), ``content_hook`` (a callable that receives each call's
@@ -167,6 +172,11 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._patched = _patches(telemetry)
         for module, cls, method, wrapper in self._patched:
             wrap(module, f"{cls}.{method}", wrapper)
+        peers = PeerCheck()
+        self._structure = (
+            StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
+        )
+        peers()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         telemetry = getattr(self, "_telemetry", None)
@@ -175,3 +185,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
             unwrap(module, f"{cls}.{method}")
         self._patched = []
+        structure = getattr(self, "_structure", None)
+        if structure is not None:
+            structure.remove()
+        self._structure = None

@@ -52,17 +52,27 @@ EVENT_NAME = "gen_ai.client.inference.operation.details"
 
 @dataclass
 class ChatContent:
-    """The content of one call in the GenAI JSON shapes, as the redaction hook sees it.
+    """The content of one span in the GenAI JSON shapes, as the redaction hook sees it.
 
-    ``input_messages`` / ``output_messages``: ``[{"role", "parts": [...]}]``;
+    One type for every span, so one hook redacts them all; a span fills only its own fields.
+
+    Chat spans: ``input_messages`` / ``output_messages``: ``[{"role", "parts": [...]}]``;
     ``system_instructions``: a list of parts (only for APIs that take them separately);
     ``tool_definitions``: ``[{"type": "function", "name", "description", "parameters"}]``.
+    Agent and workflow spans: ``input_messages`` / ``output_messages``.
+    Tool spans: ``tool_call_arguments`` (usually a dict) and ``tool_call_result`` (text or a
+    JSON-able value). Retrieval spans: ``retrieval_query`` and ``retrieval_documents``
+    (``[{"id"?, "content"}]``).
     """
 
     input_messages: list[Message] = field(default_factory=list)
     output_messages: list[Message] = field(default_factory=list)
     system_instructions: list[Part] = field(default_factory=list)
     tool_definitions: list[dict[str, Any]] = field(default_factory=list)
+    tool_call_arguments: Any = None
+    tool_call_result: Any = None
+    retrieval_query: str | None = None
+    retrieval_documents: list[dict[str, Any]] = field(default_factory=list)
 
     def attributes(self) -> dict[str, Any]:
         """Non-empty fields under their attribute names (structured values)."""
@@ -71,8 +81,12 @@ class ChatContent:
             sc.OUTPUT_MESSAGES: self.output_messages,
             sc.SYSTEM_INSTRUCTIONS: self.system_instructions,
             sc.TOOL_DEFINITIONS: self.tool_definitions,
+            sc.TOOL_CALL_ARGUMENTS: self.tool_call_arguments,
+            sc.TOOL_CALL_RESULT: self.tool_call_result,
+            sc.RETRIEVAL_QUERY_TEXT: self.retrieval_query,
+            sc.RETRIEVAL_DOCUMENTS: self.retrieval_documents,
         }
-        return {name: value for name, value in values.items() if value}
+        return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
 ContentHook = Callable[[ChatContent], "ChatContent | None"]
@@ -140,7 +154,7 @@ def message_parts(message: object, max_length: int) -> list[Part]:
                     "type": "tool_call",
                     "id": call.get("id"),
                     "name": call.get("name"),
-                    "arguments": _truncate_values(call.get("args"), max_length),
+                    "arguments": truncate_values(call.get("args"), max_length),
                 }
             )
     return parts
@@ -214,14 +228,14 @@ def truncate(text: str, max_length: int) -> str:
     return text[: max(0, max_length - len(_TRUNCATION_MARK))] + _TRUNCATION_MARK
 
 
-def _truncate_values(value: object, max_length: int) -> object:
+def truncate_values(value: object, max_length: int) -> object:
     """Tool-call arguments with every string bounded; structure kept."""
     if isinstance(value, str):
         return truncate(value, max_length)
     if isinstance(value, Mapping):
-        return {str(k): _truncate_values(v, max_length) for k, v in value.items()}
+        return {str(k): truncate_values(v, max_length) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_truncate_values(v, max_length) for v in value]
+        return [truncate_values(v, max_length) for v in value]
     return value
 
 
@@ -345,6 +359,10 @@ class ContentRecorder:
             for index, output in enumerate(outputs)
             if output is not None
         ]
+        return self.redacted(content)
+
+    def redacted(self, content: ChatContent) -> ChatContent | None:
+        """``content`` after the hook; None when the hook failed (nothing is recorded)."""
         if self._hook is None:
             return content
         try:
@@ -358,9 +376,17 @@ class ContentRecorder:
         return content if redacted is None else redacted
 
     def record_on_span(self, span: Span, content: ChatContent) -> None:
+        """Lists as JSON that fits the SDK's length limit, text as it is, the rest as JSON."""
         limit = attribute_length_limit(span)
         span.set_attributes(
-            {name: fit_json(value, limit) for name, value in content.attributes().items()}
+            {
+                name: fit_json(value, limit)
+                if isinstance(value, list)
+                else value
+                if isinstance(value, str)
+                else to_json(value)
+                for name, value in content.attributes().items()
+            }
         )
 
     def emit_event(self, span: Span, attributes: Mapping[str, Any], content: ChatContent) -> None:

@@ -37,9 +37,31 @@ INPUT_MESSAGES: Final = "gen_ai.input.messages"
 OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
 SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
 TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+CONVERSATION_ID: Final = "gen_ai.conversation.id"
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
 ERROR_TYPE: Final = "error.type"
+
+# Agents, workflows, tools and retrieval (semantic-conventions-genai gen-ai-agent-spans.md,
+# gen-ai-spans.md "Execute tool span" and "Retrievals").
+AGENT_NAME: Final = "gen_ai.agent.name"
+AGENT_ID: Final = "gen_ai.agent.id"
+AGENT_DESCRIPTION: Final = "gen_ai.agent.description"
+WORKFLOW_NAME: Final = "gen_ai.workflow.name"
+TOOL_NAME: Final = "gen_ai.tool.name"
+TOOL_TYPE: Final = "gen_ai.tool.type"
+TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
+TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
+TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+DATA_SOURCE_ID: Final = "gen_ai.data_source.id"
+# The latest conventions name the retriever's k ``gen_ai.retrieval.top_k`` (v1.41 used the
+# sampling parameter ``gen_ai.request.top_k`` for it).
+RETRIEVAL_TOP_K: Final = "gen_ai.retrieval.top_k"
+RETRIEVAL_QUERY_TEXT: Final = "gen_ai.retrieval.query.text"
+RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
+# Ours (no convention counts returned documents): how many documents the retriever returned.
+RETRIEVAL_DOCUMENT_COUNT: Final = "langchain_otel.retrieval.document_count"
 
 # Ours: chunks a stream delivered before it failed or the consumer stopped (partial streams only).
 STREAM_CHUNK_COUNT: Final = "langchain_otel.stream.chunk_count"
@@ -73,6 +95,11 @@ GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES: Final = "gcp.gemini.response.safety.blocke
 
 # Values.
 OPERATION_CHAT: Final = "chat"
+OPERATION_INVOKE_AGENT: Final = "invoke_agent"
+OPERATION_INVOKE_WORKFLOW: Final = "invoke_workflow"
+OPERATION_EXECUTE_TOOL: Final = "execute_tool"
+OPERATION_RETRIEVAL: Final = "retrieval"
+TOOL_TYPE_FUNCTION: Final = "function"
 TOKEN_TYPE_INPUT: Final = "input"
 TOKEN_TYPE_OUTPUT: Final = "output"
 

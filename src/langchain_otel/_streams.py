@@ -5,7 +5,9 @@ the real generator runs (never across a ``yield``: the consumer's code between c
 and ends exactly once: on exhaustion, on an error, or, without error status, when the consumer
 closes the stream or drops it (a dropped generator is closed by Python, a dropped async generator
 by the event loop's finalizer). An exception the consumer throws in is forwarded to the real
-generator, as it would be without us. What each chunk means is the invocation's business.
+generator, as it would be without us. What each chunk means is the invocation's business: the
+machinery drives any :class:`~langchain_otel._lifecycle.Traced` operation (a chat request, a graph
+run) that a :class:`~langchain_otel._lifecycle.StreamStarter` starts.
 
 Plain generators rather than proxy objects: a step costs a frame resume instead of a Python-level
 ``__next__`` call and attribute lookups, and ``close``/garbage collection come for free.
@@ -19,7 +21,7 @@ from typing import Any
 
 from opentelemetry import context
 
-from langchain_otel._invocation import ChatInvocation, ChatTelemetry
+from langchain_otel._lifecycle import StreamStarter, Traced
 
 _attach = context.attach
 _detach = context.detach
@@ -27,12 +29,12 @@ _detach = context.detach
 
 def stream_through(
     stream: Generator[Any, None, None],
-    telemetry: ChatTelemetry,
+    telemetry: StreamStarter,
     model: object,
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
 ) -> Generator[Any, None, None]:
-    """Stands in for the generator ``BaseChatModel.stream`` returned."""
+    """Stands in for the generator ``stream`` returned (``model``: whose stream it is)."""
     invocation = telemetry.start_stream(model, args, kwargs, async_api=False)
     if invocation is None:
         return (yield from stream)
@@ -66,12 +68,12 @@ def stream_through(
 
 async def astream_through(
     stream: AsyncIterator[Any],
-    telemetry: ChatTelemetry,
+    telemetry: StreamStarter,
     model: object,
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
 ) -> AsyncIterator[Any]:
-    """Stands in for the async generator ``BaseChatModel.astream`` returned."""
+    """Stands in for the async generator ``astream`` returned."""
     invocation = telemetry.start_stream(model, args, kwargs, async_api=True)
     if invocation is None:
         try:
@@ -108,7 +110,7 @@ async def astream_through(
             thrown = error
 
 
-async def _close_early(stream: AsyncIterator[Any], invocation: ChatInvocation) -> None:
+async def _close_early(stream: AsyncIterator[Any], invocation: Traced) -> None:
     try:
         if not _loop_closes_every_stream():
             await _aclose(stream)

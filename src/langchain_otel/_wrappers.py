@@ -23,7 +23,8 @@ from typing import Any
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from langchain_otel._invocation import ChatInvocation, ChatTelemetry, current_invocation
+from langchain_otel._invocation import current_invocation
+from langchain_otel._lifecycle import StreamStarter, Traced
 from langchain_otel._streams import astream_through, stream_through
 
 _logger = logging.getLogger(__name__)
@@ -31,11 +32,12 @@ _logger = logging.getLogger(__name__)
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
 
 
-Starter = Callable[[Any, tuple[Any, ...], dict[str, Any]], "tuple[ChatInvocation, bool] | None"]
+Starter = Callable[[Any, tuple[Any, ...], dict[str, Any]], "tuple[Traced, bool] | None"]
 
 
 def traced_request(start: Starter) -> Wrapper:
-    """One provider request: ``_generate_with_cache`` (or ``invoke`` on an old LangChain)."""
+    """One call that returns: a provider request (``_generate_with_cache``, or ``invoke`` on an
+    old LangChain), or an agent, tool or retrieval run (``_structure_wrappers.py``)."""
 
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -94,7 +96,7 @@ def traced_arequest(start: Starter) -> Wrapper:
     return wrapper
 
 
-def traced_stream(telemetry: ChatTelemetry) -> Wrapper:
+def traced_stream(telemetry: StreamStarter) -> Wrapper:
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
@@ -106,7 +108,7 @@ def traced_stream(telemetry: ChatTelemetry) -> Wrapper:
     return wrapper
 
 
-def traced_astream(telemetry: ChatTelemetry) -> Wrapper:
+def traced_astream(telemetry: StreamStarter) -> Wrapper:
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:

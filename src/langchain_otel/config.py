@@ -21,6 +21,7 @@ METRICS_ENABLED_ENV = "LANGCHAIN_OTEL_METRICS_ENABLED"
 TIME_PER_CHUNK_METRIC_ENV = "LANGCHAIN_OTEL_TIME_PER_CHUNK_METRIC"
 CONTENT_MAX_LENGTH_ENV = "LANGCHAIN_OTEL_CONTENT_MAX_LENGTH"
 PROVIDER_SPANS_ENV = "LANGCHAIN_OTEL_PROVIDER_SPANS"
+STRUCTURE_SPANS_ENV = "LANGCHAIN_OTEL_STRUCTURE_SPANS"
 
 DEFAULT_CONTENT_MAX_LENGTH = 8192
 
@@ -62,6 +63,8 @@ class Settings:
     time_per_chunk_metric: bool = False
     content_max_length: int = DEFAULT_CONTENT_MAX_LENGTH
     provider_spans: ProviderSpans = ProviderSpans.SUPPRESS
+    #: Agent/workflow (LangGraph, AgentExecutor), tool and retrieval spans around the chat spans.
+    structure_spans: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +84,7 @@ class Settings:
                 ProviderSpans,
                 ProviderSpans.SUPPRESS,
             ),
+            structure_spans=_parse_bool(STRUCTURE_SPANS_ENV, env.get(STRUCTURE_SPANS_ENV), True),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -95,7 +99,7 @@ class Settings:
                 changes[name] = _parse_enum(
                     "provider_spans", value, ProviderSpans, ProviderSpans.SUPPRESS
                 )
-            elif name in ("metrics_enabled", "time_per_chunk_metric"):
+            elif name in ("metrics_enabled", "time_per_chunk_metric", "structure_spans"):
                 changes[name] = _parse_bool(name, value, getattr(self, name))
             elif name == "content_max_length":
                 changes[name] = _parse_positive_int(name, value, self.content_max_length)

@@ -7,7 +7,8 @@ Azure's content-filter annotations. Responses (``POST {prefix}/responses``) foll
 object and its ``event:``/``data:`` stream (``response.created`` ... ``response.completed`` or
 ``response.incomplete`` / ``response.failed``).
 
-The script: tools -> a function call; a Responses ``max_output_tokens`` below the answer's
+The script: tools -> a function call (:data:`PARALLEL_TOOLS_PROMPT` -> one call per offered tool,
+in one answer); a Responses ``max_output_tokens`` below the answer's
 length -> a truncated, ``incomplete`` answer; :data:`CONTENT_FILTER_PROMPT` -> a content-filter
 stop; :data:`SERVER_FAILURE_PROMPT` -> a failed Response; a model named ``error-<status>`` -> that
 HTTP status.
@@ -45,6 +46,8 @@ USAGE = {
     },
 }
 CALL_ID = "call_Qx7b2LmN4pR8sT1v"
+#: The ids of parallel tool calls, in order (the first is :data:`CALL_ID`).
+PARALLEL_CALL_IDS = (CALL_ID, "call_Wm3c8KpQ6rT2xY5z", "call_Hn5d1RsV9wB3yZ7k")
 
 # Responses API.
 RESPONSES_ID = "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b"
@@ -61,6 +64,8 @@ RESPONSES_USAGE = {
 
 #: A prompt the fakes refuse: ``content_filter`` (Chat Completions), ``incomplete`` (Responses).
 CONTENT_FILTER_PROMPT = "Describe the forbidden ritual in detail."
+#: A prompt the Chat Completions fake answers with a call to every offered tool at once.
+PARALLEL_TOOLS_PROMPT = "Look everything up at once."
 #: A prompt the Responses fake answers with ``status: failed``.
 SERVER_FAILURE_PROMPT = "Overload the server, please."
 #: Service tiers the fakes echo; any other request is served on the default tier.
@@ -140,16 +145,21 @@ def _reply_message(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if tools and last_role != "tool":
         choice = body.get("tool_choice")
         forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
-        tool = next((t for t in tools if t["function"]["name"] == forced), tools[0])
-        call = {
-            "id": CALL_ID,
-            "type": "function",
-            "function": {
-                "name": tool["function"]["name"],
-                "arguments": tool_arguments(tool["function"].get("parameters")),
-            },
-        }
-        return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+        called = [next((t for t in tools if t["function"]["name"] == forced), tools[0])]
+        if _last_user_text(messages) == PARALLEL_TOOLS_PROMPT:
+            called = tools[: len(PARALLEL_CALL_IDS)]
+        calls = [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {
+                    "name": tool["function"]["name"],
+                    "arguments": tool_arguments(tool["function"].get("parameters")),
+                },
+            }
+            for call_id, tool in zip(PARALLEL_CALL_IDS, called, strict=False)
+        ]
+        return {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
     return {"role": "assistant", "content": ANSWER}, "stop"
 
 
@@ -219,8 +229,8 @@ def _chunks(body: dict[str, Any], flavor: Flavor) -> Iterator[dict[str, Any]]:
         }
     yield chunk({"role": "assistant", "content": ""})
     if message.get("tool_calls"):
-        call = message["tool_calls"][0]
-        yield chunk({"tool_calls": [{"index": 0, **call}]})
+        for index, call in enumerate(message["tool_calls"]):
+            yield chunk({"tool_calls": [{"index": index, **call}]})
     elif message.get("content"):
         for word in answer_words(message["content"]):
             yield chunk({"content": word})

@@ -1,0 +1,194 @@
+"""Where the structure spans come from: the LangChain and LangGraph methods wrapped, lazily.
+
+``instrument()`` imports none of these modules. Each target is wrapped as soon as its module is
+imported (at once if it already is: wrapt's post-import hook), with the same wrappers as the chat
+model (``traced_request`` for calls that return, ``traced_stream`` for generators);
+``uninstrument()`` restores every attribute exactly and turns the hooks still waiting into no-ops.
+
+- ``langgraph.pregel``: ``Pregel.invoke``/``ainvoke``/``stream``/``astream``, an agent or
+  workflow run;
+- ``langchain_classic.agents.agent`` (``langchain.agents.agent`` before LangChain 1.0):
+  ``AgentExecutor.invoke``/``ainvoke``/``stream``/``astream``, an agent run;
+- ``langchain_core.tools.base``: ``BaseTool.run``/``arun``, ``execute_tool``; and
+  ``_handle_tool_error``/``_handle_validation_error``, to see a failure LangChain handled;
+- ``langchain_core.retrievers``: ``BaseRetriever.invoke``/``ainvoke``, ``retrieval``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from wrapt import register_post_import_hook
+
+from langchain_otel._agents import AgentExecutorRun, GraphRun
+from langchain_otel._content import ContentRecorder
+from langchain_otel._patching import unwrap, wrap
+from langchain_otel._structure import Operation, StructureTelemetry, current_structure
+from langchain_otel._tools import Retrieval, ToolRun
+from langchain_otel._wrappers import (
+    Wrapper,
+    traced_arequest,
+    traced_astream,
+    traced_request,
+    traced_stream,
+)
+
+_logger = logging.getLogger(__name__)
+
+_TOOLS = "langchain_core.tools.base"
+_RETRIEVERS = "langchain_core.retrievers"
+_PREGEL = "langgraph.pregel"
+_AGENT_EXECUTOR_MODULES = ("langchain_classic.agents.agent", "langchain.agents.agent")
+
+
+@dataclass(frozen=True)
+class Target:
+    """``owner.method`` in ``module`` (``owner`` None: a module-level function)."""
+
+    module: str
+    owner: str | None
+    method: str
+    wrapper: Wrapper
+
+
+def structure_targets(telemetry: StructureTelemetry) -> list[Target]:
+    """Every method the structure spans wrap, with its wrapper."""
+    targets = [
+        *_run_targets(_PREGEL, "Pregel", telemetry, GraphRun()),
+        *(
+            target
+            for module in _AGENT_EXECUTOR_MODULES
+            for target in _run_targets(module, "AgentExecutor", telemetry, AgentExecutorRun())
+        ),
+        *_call_targets(_TOOLS, "BaseTool", ("run", "arun"), telemetry, ToolRun()),
+        Target(_TOOLS, None, "_handle_tool_error", observed_handled_error()),
+        Target(_TOOLS, None, "_handle_validation_error", observed_handled_error()),
+        *_call_targets(_RETRIEVERS, "BaseRetriever", ("invoke", "ainvoke"), telemetry, Retrieval()),
+    ]
+    return targets
+
+
+def _call_targets(
+    module: str,
+    owner: str,
+    methods: tuple[str, str],
+    telemetry: StructureTelemetry,
+    operation: Operation,
+) -> list[Target]:
+    start = telemetry.starter(operation)
+    sync, coroutine = methods
+    return [
+        Target(module, owner, sync, traced_request(start)),
+        Target(module, owner, coroutine, traced_arequest(start)),
+    ]
+
+
+def _run_targets(
+    module: str, owner: str, telemetry: StructureTelemetry, operation: Operation
+) -> list[Target]:
+    streams = telemetry.streams(operation)
+    return [
+        *_call_targets(module, owner, ("invoke", "ainvoke"), telemetry, operation),
+        Target(module, owner, "stream", traced_stream(streams)),
+        Target(module, owner, "astream", traced_astream(streams)),
+    ]
+
+
+def observed_handled_error() -> Wrapper:
+    """``_handle_tool_error(e, flag=...)``: LangChain turned a tool's failure into its answer."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = current_structure()
+        error = args[0] if args else kwargs.get("e")
+        if (
+            invocation is not None
+            and isinstance(invocation.operation, ToolRun)  # not a run around an untraced tool
+            and isinstance(error, BaseException)
+        ):
+            invocation.note_handled(error)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
+class LazyPatches:
+    """Wraps each target once its module is imported; :meth:`undo` restores them all."""
+
+    def __init__(self, targets: list[Target]) -> None:
+        self._lock = threading.Lock()
+        self._active = True
+        #: (owner object, method) wrapped so far
+        self._applied: list[tuple[Any, str]] = []
+        by_module: dict[str, list[Target]] = {}
+        for target in targets:
+            by_module.setdefault(target.module, []).append(target)
+        for module_name, group in by_module.items():
+            try:
+                register_post_import_hook(self._hook(group), module_name)
+            except Exception:
+                _logger.debug("langchain-otel: cannot watch %s", module_name, exc_info=True)
+
+    def _hook(self, group: list[Target]) -> Callable[[Any], None]:
+        def hook(module: Any) -> None:  # runs inside the user's import: never raise
+            for target in group:
+                try:
+                    self._apply(module, target)
+                except Exception:
+                    _logger.debug(
+                        "langchain-otel: could not wrap %s.%s", target.owner, target.method
+                    )
+
+        return hook
+
+    def _apply(self, module: Any, target: Target) -> None:
+        owner = module if target.owner is None else getattr(module, target.owner, None)
+        if owner is None or not callable(getattr(owner, target.method, None)):
+            _logger.debug("langchain-otel: %s has no %s", target.module, target.method)
+            return
+        with self._lock:
+            if not self._active or any(
+                applied is owner and name == target.method for applied, name in self._applied
+            ):
+                return
+            wrap(owner, target.method, target.wrapper)
+            self._applied.append((owner, target.method))
+
+    def undo(self) -> None:
+        """Take exactly our wrappers out again (inherited attributes: removed again)."""
+        with self._lock:
+            self._active = False
+            applied, self._applied = self._applied, []
+        for owner, method in reversed(applied):
+            try:
+                unwrap(owner, method)
+            except Exception:
+                _logger.debug("langchain-otel: could not unwrap %s", method, exc_info=True)
+
+    def wrapped(self) -> list[tuple[Any, str]]:
+        """What is wrapped now (tests)."""
+        return list(self._applied)
+
+
+class StructureSpans:
+    """The structure spans of one ``instrument()``: their telemetry and their patches."""
+
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        content: ContentRecorder | None,
+        on_first_span: Callable[[], None] | None,
+    ) -> None:
+        self.telemetry = StructureTelemetry(tracer, content, on_first_span)
+        self.patches = LazyPatches(structure_targets(self.telemetry))
+
+    def remove(self) -> None:
+        """``uninstrument()``: streams started before stay untraced, every method restored."""
+        self.telemetry.active = False
+        self.patches.undo()
