@@ -248,7 +248,7 @@ def main() -> None:
         if variant != instrumented_as:
             if instrumented_as is not None:
                 LangChainInstrumentor().uninstrument()
-            BY_NAME[variant].setup()
+            BY_NAME[variant].make()
             instrumented_as = variant
         call = calls_of[op]
         instrumented = time_calls(call, 500)
