@@ -73,6 +73,7 @@ test-matrix: .venv-oldest/.installed .venv-latest/.installed
 BENCH_VENV := .venv-bench
 BENCH_ARGS ?=
 ICOUNT_ARGS ?=
+ICOUNT_PROFILE_ARGS ?=
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
@@ -80,7 +81,7 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
 
-.PHONY: bench-profile bench-icount
+.PHONY: bench-profile bench-icount bench-icount-profile
 
 ## bench: wall-time overhead per call vs uninstrumented, the floors doing the same work and the
 ## peers; memory growth -> benchmarks/RESULTS.md, its wall-time part (not part of `make test`;
@@ -98,6 +99,12 @@ bench-icount: $(BENCH_VENV)/.installed
 ## bench-profile: cProfile of langchain-otel's invoke and stream -> benchmarks/PROFILE.md
 bench-profile: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.profiling
+
+## bench-icount-profile: instructions per call of each hot Python function (callgrind, metrics-off
+## invoke, sampled-out stream and their floors) -> benchmarks/PROFILE.md (needs valgrind)
+bench-icount-profile: $(BENCH_VENV)/.installed
+	@command -v valgrind >/dev/null || { echo "bench-icount-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
+	$(BENCH_VENV)/bin/python -m benchmarks.icount_profile $(ICOUNT_PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(COMPAT_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache

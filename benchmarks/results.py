@@ -151,3 +151,22 @@ def write_section(name: str, lines: Sequence[str], path: Path = RESULTS) -> None
         sections = {}
     sections[name] = "\n".join(lines).strip("\n")
     path.write_text(render(sections))
+
+
+def splice(path: Path, name: str, lines: Sequence[str], title: str) -> None:
+    """Replace the ``name`` section of ``path``, or append it (after ``title`` in a new file)."""
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    body = "\n".join([begin, *lines, end])
+    try:
+        text = path.read_text()
+    except OSError:
+        text = ""
+    if not text.startswith(title):
+        text = ""
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
+        text = head + body + tail
+    else:
+        text = (text.rstrip("\n") or title) + "\n\n" + body + "\n"
+    path.write_text(text)
