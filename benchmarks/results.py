@@ -24,8 +24,8 @@ HEADER = (
     "Two measurements of the same calls against an instant in-process chat model:",
     "",
     "- **instruction counts** (`make bench-icount`): CPU instructions per call under valgrind's "
-    "callgrind, from two run lengths subtracted. Deterministic to about 0.05 % and unmoved by "
-    "machine load, so **the targets use them**.",
+    "callgrind, from two run lengths subtracted. Unmoved by machine load and repeatable (runs "
+    "with other run lengths agree within 0.4 % per call), so **the targets use them**.",
     "- **wall time** (`make bench`): µs per call, medians over rounds of fresh processes. The "
     "absolute cost on this machine, the per-chunk check and the memory check; single cells move "
     "by several percent between runs on this shared 2-core machine.",
@@ -115,7 +115,8 @@ METHOD = (
     "by a garbage collection and a marker (`os.getpgrp()`, which makes callgrind dump its "
     "counters). Instructions per call = (I(n2 calls) - I(n1 calls)) / (n2 - n1): the fixed "
     "costs (marker, collection, loop) cancel. Overhead = the variant's instructions per call "
-    "minus the uninstrumented ones. Repeated runs agree to ~0.05 %.",
+    "minus the uninstrumented ones. Runs of the same configuration agree within ~0.05 % per "
+    "call, runs with other run lengths within ~0.4 % (a few thousand instructions).",
     "- Wall time (`benchmarks/run.py`, `benchmarks/worker.py`): each variant runs in a fresh "
     "process; every round runs every variant once, in a shuffled order. Per op a worker warms "
     "up, sizes its batches from the warm-up's speed to fill the time budget, then times the "
