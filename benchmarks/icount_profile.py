@@ -297,7 +297,7 @@ def _same_as_caller(
             and cumulative >= 0.9 * outer_cumulative
             and key in _reachable(outer, children)  # type: ignore[arg-type]
         ):
-            return f"≥ 90 % of {outer[2]}, which is measured"
+            return f"≥ 90 % of {label(outer)}, which is measured"
     return None
 
 
