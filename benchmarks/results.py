@@ -115,7 +115,7 @@ METHOD = (
     "by a garbage collection and a marker (`os.getpgrp()`, which makes callgrind dump its "
     "counters). Instructions per call = (I(n2 calls) - I(n1 calls)) / (n2 - n1): the fixed "
     "costs (marker, collection, loop) cancel. Overhead = the variant's instructions per call "
-    "minus the uninstrumented ones. Runs of the same configuration agree within ~0.05 % per "
+    "minus the uninstrumented ones. Runs of the same configuration agree within ~0.1 % per "
     "call, runs with other run lengths within ~0.4 % (a few thousand instructions).",
     "- Wall time (`benchmarks/run.py`, `benchmarks/worker.py`): each variant runs in a fresh "
     "process; every round runs every variant once, in a shuffled order. Per op a worker warms "
