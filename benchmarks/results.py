@@ -24,8 +24,8 @@ HEADER = (
     "Two measurements of the same calls against an instant in-process chat model:",
     "",
     "- **instruction counts** (`make bench-icount`): CPU instructions per call under valgrind's "
-    "callgrind, from two run lengths subtracted. Unmoved by machine load and repeatable (runs "
-    "with other run lengths agree within 0.4 % per call), so **the targets use them**.",
+    "callgrind, from two run lengths subtracted. Unmoved by machine load and repeatable (see "
+    "Method: ratios hold to about ±0.05), so **the targets use them**.",
     "- **wall time** (`make bench`): µs per call, medians over rounds of fresh processes. The "
     "absolute cost on this machine, the per-chunk check and the memory check; single cells move "
     "by several percent between runs on this shared 2-core machine.",
@@ -116,7 +116,9 @@ METHOD = (
     "counters). Instructions per call = (I(n2 calls) - I(n1 calls)) / (n2 - n1): the fixed "
     "costs (marker, collection, loop) cancel. Overhead = the variant's instructions per call "
     "minus the uninstrumented ones. Runs of the same configuration agree within ~0.1 % per "
-    "call, runs with other run lengths within ~0.4 % (a few thousand instructions).",
+    "call; another configuration (other ops or run lengths, so another memory layout) moves a "
+    "per-call count by up to ~0.8 % (≈ 8k instructions), so an overhead by a few thousand "
+    "instructions and a ratio by about ±0.05 (±0.1 against the ~200k-instruction span floor).",
     "- Wall time (`benchmarks/run.py`, `benchmarks/worker.py`): each variant runs in a fresh "
     "process; every round runs every variant once, in a shuffled order. Per op a worker warms "
     "up, sizes its batches from the warm-up's speed to fill the time budget, then times the "
