@@ -28,7 +28,8 @@ HEADER = (
     "Method: ratios hold to about ±0.05), so **the targets use them**.",
     "- **wall time** (`make bench`): µs per call, medians over rounds of fresh processes. The "
     "absolute cost on this machine, the per-chunk check and the memory check; single cells move "
-    "by several percent between runs on this shared 2-core machine.",
+    "by several percent between runs on this shared 2-core machine, by tens of percent while "
+    "other work runs on it (see `spread %`).",
     "",
     "Every overhead is compared with the **floor that does the same work**: spans+metrics with "
     "the floor plus the same metric points, metrics off with the bare span floor, sampled out "
@@ -42,16 +43,13 @@ def _variant_lines() -> list[str]:
     lines = ["## Variants", ""]
     for variant in VARIANTS:
         compared = f"; compared with `{variant.floor}`" if variant.floor else ""
-        runs = [
-            name
-            for name, flag in (("make bench", variant.wall), ("make bench-icount", variant.icount))
-            if flag
-        ]
-        where = " and ".join(f"`{name}`" for name in runs) or "only with `--variants`"
         env = ", ".join(f"`{key}={value}`" for key, value in variant.env.items())
+        pipelines = [f"`{variant.kind}` in `make bench`"] if variant.wall else []
+        pipelines += ["`discard` in `make bench-icount`"] if variant.icount else []
+        pipeline = ", ".join(pipelines) or f"`{variant.kind}`, only with `--variants`"
         lines.append(
-            f"- `{variant.name}`: {variant.description} (`{variant.kind}` pipeline"
-            f"{compared}; {where}{'; ' + env if env else ''})"
+            f"- `{variant.name}`: {variant.description} (pipeline {pipeline}{compared}"
+            f"{'; ' + env if env else ''})"
         )
     return lines
 
