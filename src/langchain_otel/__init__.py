@@ -43,7 +43,6 @@ from langchain_otel._structure_wrappers import StructureSpans
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
-    observed_token,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -59,7 +58,6 @@ __all__ = ["ChatContent", "LangChainInstrumentor", "__version__"]
 _logger = logging.getLogger(__name__)
 
 _CHAT_MODULE = "langchain_core.language_models.chat_models"
-_CALLBACKS_MODULE = "langchain_core.callbacks.manager"
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
@@ -92,8 +90,6 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
         *requests,
         (_CHAT_MODULE, chat, "stream", traced_stream(telemetry)),
         (_CHAT_MODULE, chat, "astream", traced_astream(telemetry)),
-        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
-        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
     ]
     if hasattr(BaseChatModel, "_convert_cached_generations"):
         patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
