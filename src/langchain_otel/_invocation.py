@@ -92,8 +92,9 @@ class ChatTelemetry:
         if fallback is not None:
             fallback.adopt_request(run_manager)
             return fallback, False
-        request_kwargs = {k: v for k, v in kwargs.items() if k != "run_manager"}
-        if len(args) > 1 and "stop" not in request_kwargs:
+        # The call's own kwargs: LangChain passes ``stop=None`` and the run manager along.
+        request_kwargs = {k: v for k, v in kwargs.items() if v is not None and k != "run_manager"}
+        if len(args) > 1 and args[1] is not None and "stop" not in request_kwargs:
             request_kwargs["stop"] = args[1]
         messages = args[0] if args else kwargs.get("messages")
         invocation = self._start(
@@ -124,14 +125,12 @@ class ChatTelemetry:
         """A span for ``stream``/``astream``, at its first step; None once uninstrumented."""
         if not self.active:
             return None
-        return self._start(
-            model,
-            kwargs,
-            streaming=True,
-            messages=None,
-            call_args=args,
-            awaits_fallback=_falls_back_to_invoke(model, kwargs, async_api),
+        invocation = self._start(
+            model, kwargs, streaming=True, messages=None, call_args=args, awaits_fallback=True
         )
+        if invocation is not None:
+            invocation.async_stream = async_api
+        return invocation
 
     def _start(
         self,
@@ -181,11 +180,25 @@ class ChatTelemetry:
 
 
 def _awaiting_fallback(model: object) -> ChatInvocation | None:
-    """The current stream of this very model, waiting for LangChain's plain-request fallback."""
+    """The current stream of this very model, if LangChain is answering it with a plain request.
+
+    A request made inside a stream of the same model before its first chunk is either that
+    fallback or a real nested request (a client whose ``_stream`` calls ``self.invoke``):
+    LangChain's own rule tells them apart, asked only then (it costs microseconds).
+    """
     invocation = current_invocation()
-    if invocation is not None and invocation.awaits_fallback and invocation.model_id == id(model):
-        return invocation
-    return None
+    if (
+        invocation is None
+        or not invocation.awaits_fallback
+        or invocation.model_id != id(model)
+        or invocation.chunks.count
+    ):
+        return None
+    request = invocation._request
+    if request is None or not _falls_back_to_invoke(model, request.kwargs, invocation.async_stream):
+        invocation.awaits_fallback = False
+        return None
+    return invocation
 
 
 def _falls_back_to_invoke(model: object, kwargs: Mapping[str, Any], async_api: bool) -> bool:
@@ -267,6 +280,7 @@ class ChatInvocation:
         "_start_ns",
         "_telemetry",
         "adopted",
+        "async_stream",
         "awaits_fallback",
         "cache_hit",
         "chunks",
@@ -308,8 +322,9 @@ class ChatInvocation:
         self.context: Context = _EMPTY_CONTEXT
         #: The run manager whose token callbacks this request taps (see ``tap_tokens``).
         self.tapped: object = None
-        #: A stream waiting for LangChain's plain-request fallback (adopted once).
+        #: A stream that LangChain may answer with one plain request (adopted once).
         self.awaits_fallback = False
+        self.async_stream = False
         #: A stream whose fallback request was adopted: its own chunks are the answer, re-yielded.
         self.adopted = False
         self.cache_hit = False
@@ -317,11 +332,8 @@ class ChatInvocation:
         self.client_decides = False
         self.completed = True
         self.result: object = None
-        metrics = telemetry.metrics
-        self.chunks = ChunkLog(
-            keep_all=telemetry.content is not None,
-            keep_times=metrics is not None and metrics.records_chunk_times,
-        )
+        #: Made at the first chunk (most requests have none).
+        self.chunks = _NO_CHUNKS
         #: (messages sent, bound tools) when content capture is on.
         self.content_input: tuple[list[object], object] | None = None
         #: What a stood-down provider-layer instrumentation published (util-genai InferenceData).
@@ -387,9 +399,9 @@ class ChatInvocation:
             return
         try:
             if self.adopted:  # the fallback's answer, already read from its result
-                self.chunks.count += 1
+                self._chunk_log().count += 1
             else:
-                self.chunks.add(chunk)
+                self._chunk_log().add(chunk)
         except Exception:
             _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
 
@@ -402,9 +414,19 @@ class ChatInvocation:
             info = getattr(chunk, "generation_info", None)
             if not self.client_decides:
                 self.streaming = True
-            self.chunks.add(_GenerationChunk(message, info) if info else message, message)
+            self._chunk_log().add(_GenerationChunk(message, info) if info else message, message)
         except Exception:
             _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
+
+    def _chunk_log(self) -> ChunkLog:
+        chunks = self.chunks
+        if chunks is _NO_CHUNKS:
+            metrics = self._telemetry.metrics
+            chunks = self.chunks = ChunkLog(
+                keep_all=self._telemetry.content is not None,
+                keep_times=metrics is not None and metrics.records_chunk_times,
+            )
+        return chunks
 
     def answered(self, result: object) -> None:
         """The adopted fallback request returned ``result`` (the stream ends the span)."""

@@ -61,11 +61,14 @@ def response_from_result(result: object) -> ChatResponse | None:
     """View of the ``ChatResult`` of one request: every generation and ``llm_output``.
 
     Clients attach the request's usage to every generation's message: it is read once, from the
-    first. None when the result holds no generation.
+    first. With one generation, LangChain has merged ``llm_output`` into its message already.
+    None when the result holds no generation.
     """
     generations = getattr(result, "generations", None)
     if not isinstance(generations, list) or not generations:
         return None
+    if len(generations) == 1:  # LangChain already merged ``llm_output`` into the message
+        return response_from_message(getattr(generations[0], "message", None))
     messages = [getattr(generation, "message", None) for generation in generations]
     choices = tuple(_mapping(getattr(m, "response_metadata", None)) for m in messages)
     llm_output = _mapping(getattr(result, "llm_output", None))
