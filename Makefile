@@ -80,8 +80,9 @@ test-matrix: .venv-oldest/.installed .venv-latest/.installed
 	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings $(MATRIX_TESTS)
 	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q $(MATRIX_TESTS)
 
-# The benchmarks' own venv: this package, langchain-core and the peer instrumentations (each
-# optional: one that fails to install is skipped by the bench, which says so in RESULTS.md).
+# The benchmarks' own venv: this package, langchain-core, langgraph (the graph op of the structure
+# rows) and the peer instrumentations (each optional: one that fails to install is skipped by the
+# bench, which says so in RESULTS.md).
 BENCH_VENV := .venv-bench
 BENCH_ARGS ?=
 ICOUNT_ARGS ?=
@@ -89,7 +90,7 @@ ICOUNT_PROFILE_ARGS ?=
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3"
+	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3" langgraph
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
 
@@ -103,7 +104,9 @@ bench: $(BENCH_VENV)/.installed
 
 ## bench-icount: CPU instructions per call under valgrind's callgrind (deterministic, unmoved by
 ## load), the same comparisons, and the targets -> benchmarks/RESULTS.md, its instruction-count
-## part (needs valgrind: apt-get install -y valgrind; ICOUNT_ARGS="--ops invoke,stream,ainvoke")
+## part, with the tool and graph rows (needs valgrind: apt-get install -y valgrind; the default
+## ops are invoke,stream,stream-2,tool,graph; ICOUNT_ARGS="--ops invoke,stream,stream-2": the chat
+## rows alone)
 bench-icount: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-icount needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount $(ICOUNT_ARGS)

@@ -299,3 +299,46 @@ def instrument(
         ("astream", astream),
     ):
         wrap_function_wrapper(_MODULE, f"BaseChatModel.{method}", wrapper)
+
+
+# -- the structure floor: tool calls and graph runs ---------------------------------------------
+
+# As many constant attributes as langchain-otel's spans of the same calls carry (``@tool`` with a
+# description, called without a tool-call id; a named graph that is not an agent).
+TOOL_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "execute_tool",
+    "gen_ai.tool.name": "add",
+    "gen_ai.tool.type": "function",
+    "gen_ai.tool.description": "Add two integers.",
+}
+GRAPH_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "invoke_workflow",
+    "gen_ai.workflow.name": "bench_workflow",
+}
+
+
+def instrument_structure(tracer_provider: TracerProvider) -> None:
+    """One INTERNAL span, current during the call, around ``BaseTool.run`` and ``Pregel.invoke``:
+    the structure spans' floor. Nothing is read from the call, its input or its result."""
+    tracer = trace.get_tracer("benchmarks.floor", tracer_provider=tracer_provider)
+
+    def spanned(name: str, attributes: dict[str, Any]) -> Callable[..., Any]:
+        def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+            span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attributes)
+            token = context.attach(trace.set_span_in_context(span))
+            try:
+                return wrapped(*args, **kwargs)
+            finally:
+                context.detach(token)
+                span.end()
+
+        return wrapper
+
+    wrap_function_wrapper(
+        "langchain_core.tools.base", "BaseTool.run", spanned("execute_tool add", TOOL_ATTRIBUTES)
+    )
+    wrap_function_wrapper(
+        "langgraph.pregel",
+        "Pregel.invoke",
+        spanned("invoke_workflow bench_workflow", GRAPH_ATTRIBUTES),
+    )

@@ -9,9 +9,12 @@ each overhead is compared with the overhead of the floor doing the same work (``
 Writes the ``icount`` part of ``RESULTS.md`` (the targets are checked here) and the raw numbers
 to ``benchmarks/.work/icount.json``.
 
-``python -m benchmarks.icount [--n1 20] [--n2 60] [--ops invoke,stream,stream-2] [--jobs 2]
-[--variants a,b] [--keep]`` (``stream-2`` gives the per-chunk cost; ``ainvoke`` and ``astream`` are
-measured the same way when named).
+``python -m benchmarks.icount [--n1 20] [--n2 60] [--ops invoke,stream,stream-2,tool,graph]
+[--jobs 2] [--variants a,b] [--keep]`` (``stream-2`` gives the per-chunk cost; ``ainvoke`` and
+``astream`` are measured the same way when named). The chat variants measure the chat ops, the
+structure variants (``floor-structure``, ``langchain-otel-structure``) only ``tool`` and ``graph``,
+the baseline both; a variant with none of ``--ops`` is not run (``--ops invoke,stream,stream-2``:
+the chat rows alone, as before the structure rows).
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ from benchmarks import machine, report, results
 from benchmarks.analysis import Cell, Table, Verdict, fair_verdicts
 from benchmarks.icount_worker import DUMPS_PER_OP, MARKER
 from benchmarks.run import WORK, log, select_variants, worker_env
-from benchmarks.variants import BASELINE, Variant
-from benchmarks.workloads import LONG_CHUNKS, SHORT_CHUNKS, SHORT_OF
+from benchmarks.variants import BASELINE, STRUCTURE, Variant
+from benchmarks.workloads import LONG_CHUNKS, SHORT_CHUNKS, SHORT_OF, STRUCTURE_OPS
 
 CALLGRIND_DIR = WORK / "icount"
 RAW = WORK / "icount.json"
-DEFAULT_OPS = "invoke,stream,stream-2"
+DEFAULT_OPS = "invoke,stream,stream-2,tool,graph"
 EXEMPLAR_PAIRS = (
     ("langchain-otel", "langchain-otel-exemplars-off"),
     ("floor-metrics", "floor-metrics-exemplars-off"),
@@ -73,7 +76,8 @@ def dumps(base: Path) -> list[Path]:
 
 
 def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
-    """Instructions per call of each op, or ``{"error": ...}``."""
+    """Instructions per call of each op it measures, or ``{"error": ...}``."""
+    ops = variant_ops(variant, args.ops)
     base = CALLGRIND_DIR / f"{variant.name}.cg"
     for old in [base, *base.parent.glob(base.name + ".*")]:
         old.unlink(missing_ok=True)
@@ -93,7 +97,7 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
         "--variant",
         variant.name,
         "--ops",
-        ",".join(args.ops),
+        ",".join(ops),
         "--warmup",
         str(args.warmup),
         "--n1",
@@ -126,12 +130,12 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
         tail = [line for line in done.stderr.strip().splitlines() if not line.startswith("==")]
         return {"variant": variant.name, "error": f"exit {done.returncode}: {tail[-3:]}"}
     parts = dumps(base)
-    expected = DUMPS_PER_OP * len(args.ops)
+    expected = DUMPS_PER_OP * len(ops)
     if len(parts) != expected:
         return {"variant": variant.name, "error": f"{len(parts)} dumps, expected {expected}"}
     counts = [totals(path) for path in parts]
     per_call = {}
-    for index, op in enumerate(args.ops):
+    for index, op in enumerate(ops):
         _prefix, first, second = counts[index * DUMPS_PER_OP : (index + 1) * DUMPS_PER_OP]
         per_call[op] = (second - first) / (args.n2 - args.n1)
     if not args.keep:
@@ -143,6 +147,11 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
         "spans_per_call": data["spans_per_call"],
         "seconds": seconds,
     }
+
+
+def variant_ops(variant: Variant, ops: Sequence[str]) -> list[str]:
+    """The ops of ``ops`` that ``variant`` measures (the chat or the structure ones)."""
+    return [op for op in ops if variant.measures(op)]
 
 
 def build_table(raw: Sequence[Mapping[str, Any]]) -> Table:
@@ -173,6 +182,8 @@ def _fmt_kilo(value: float | None) -> str:
 
 def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str]) -> list[str]:
     main_ops = [op for op in ops if op in ("invoke", "ainvoke", "stream", "astream")]
+    if not main_ops:
+        return []
     slopes = [op for op in main_ops if SHORT_OF.get(op) in ops]
     header = [
         "variant",
@@ -184,7 +195,7 @@ def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str])
     rows = []
     for variant in variants:
         name = variant.name
-        if name not in table.cells:
+        if name not in table.cells or variant.ops == STRUCTURE:
             continue
         if name == BASELINE:
             cells = [f"**{kilo(table.median(name, op))}/call**" for op in main_ops]
@@ -206,7 +217,7 @@ def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str])
 
 def floors_table(table: Table, ops: Sequence[str]) -> list[str]:
     """What the floors' work costs, and the metric points' share."""
-    main_ops = [op for op in ops if op not in SHORT_OF.values()]
+    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
     rows = []
     for label, value in (
         ("bare floor (span)", lambda op: table.overhead("floor", op)),
@@ -228,7 +239,7 @@ def _difference(table: Table, one: str, other: str, op: str) -> float | None:
 
 
 def exemplar_table(table: Table, ops: Sequence[str]) -> list[str]:
-    main_ops = [op for op in ops if op not in SHORT_OF.values()]
+    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
     rows = []
     for with_exemplars, without in EXEMPLAR_PAIRS:
         cells = []
@@ -245,7 +256,7 @@ def exemplar_notes(table: Table, ops: Sequence[str]) -> list[str]:
     (ours, ours_off), (floor, floor_off) = EXEMPLAR_PAIRS
     notes = []
     for op in ops:
-        if op in SHORT_OF.values():
+        if op in SHORT_OF.values() or op in STRUCTURE_OPS:
             continue
         mine, theirs = (
             _difference(table, ours, ours_off, op),
@@ -302,6 +313,29 @@ def render(
         *summary_table(table, variants, ops),
         "",
     ]
+    structure = report.structure_table(
+        table,
+        variants,
+        lambda value: f"{kilo(value)}/call",
+        lambda value: kilo(value, sign=True),
+        with_attributes=False,
+    )
+    if structure:
+        lines += [
+            "### Structure spans (tool call, graph run)",
+            "",
+            "Their own rows, so the chat rows above measure what they always did. `tool`: a "
+            "`@tool` function called with `tool.invoke({...})` (one `execute_tool` span); "
+            "`graph`: `graph.invoke(state)` of a compiled two-node LangGraph `StateGraph` with "
+            "plain Python nodes (one `invoke_workflow` span). `langchain-otel-structure` is "
+            "`langchain-otel` as instrumented above (structure spans on, their default); "
+            "`floor-structure` puts one INTERNAL span with as many constant attributes around "
+            "`BaseTool.run` and `Pregel.invoke`. Overhead in instructions per call (first row: "
+            "the uninstrumented counts); `(x floor)` = overhead / the floor's overhead.",
+            "",
+            *structure,
+            "",
+        ]
     if table.errors or skipped:
         lines += ["Not measured:", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in {**skipped, **table.errors}.items()]
@@ -332,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--n1", type=int, default=20)
     parser.add_argument("--n2", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--ops", default=DEFAULT_OPS, help="comma-separated, of workloads.OPS")
+    parser.add_argument("--ops", default=DEFAULT_OPS, help="comma-separated, of workloads.ALL_OPS")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=900, help="seconds per variant")
     parser.add_argument("--variants", default="", help="comma-separated; floors are added")
@@ -349,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     CALLGRIND_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     variants, skipped = select_variants([n for n in args.variants.split(",") if n], "icount")
+    variants = [variant for variant in variants if variant_ops(variant, args.ops)]
     for name, reason in skipped.items():
         log(f"skipping {name}: {reason}")
     raw: list[dict[str, Any]] = []
@@ -367,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     order = {variant.name: index for index, variant in enumerate(variants)}
     raw.sort(key=lambda result: order[result["variant"]])
     table = build_table(raw)
-    verdict_ops = [op for op in args.ops if op not in SHORT_OF.values()]
+    verdict_ops = [op for op in args.ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
     verdicts = fair_verdicts(table, verdict_ops, _fmt_kilo)
     info = machine.describe()
     meta = {

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.variants import BY_NAME, DISCARD
-from benchmarks.workloads import OPS, async_call, sync_call
+from benchmarks.workloads import ALL_OPS, async_call, sync_call
 
 MARKER = "getpgrp"
 #: Dumps per op: the prefix (warm-up and anything before it), the n1 phase, the n2 phase.
@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--instrument-from-setup", action="store_true")
     args = parser.parse_args()
     ops = [op for op in args.ops.split(",") if op]
-    unknown = [op for op in ops if op not in OPS]
+    unknown = [op for op in ops if op not in ALL_OPS]
     if unknown:
         parser.error(f"unknown ops: {unknown}")
     result = run(args.variant, ops, args.warmup, args.n1, args.n2, args.instrument_from_setup)

@@ -4,7 +4,8 @@
 with the already-installed packages pinned (a constraints file from ``pip freeze``), so a peer
 that needs other OpenTelemetry or LangChain versions fails to install instead of changing what
 langchain-otel is measured with. The outcome per peer goes to ``benchmarks/.work/install.json``;
-the bench skips the rows of a peer that is missing and says why.
+the bench skips the rows of a peer that is missing and says why. (langgraph, for the structure
+rows' graph op, is installed with langchain-core by the Makefile, before the peers.)
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
 from benchmarks.analysis import MemoryResult, Table, Verdict
-from benchmarks.variants import BASELINE, BY_NAME, VARIANTS, Variant
-from benchmarks.workloads import MAIN_OPS, OPS, SHORT_OF
+from benchmarks.variants import BASELINE, BY_NAME, STRUCTURE, VARIANTS, Variant
+from benchmarks.workloads import ALL_OPS, MAIN_OPS, SHORT_OF, STRUCTURE_OPS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,7 @@ def summary_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[
     rows = []
     for variant in variants:
         name = variant.name
-        if name not in table.cells:
+        if name not in table.cells or variant.ops == STRUCTURE:
             continue
         if name == BASELINE:
             cells = [f"**{_num(table.median(name, op))} µs/call**" for op in MAIN_OPS]
@@ -99,7 +99,7 @@ def detail_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[s
     rows = []
     for variant in variants:
         name = variant.name
-        for op in OPS:
+        for op in ALL_OPS:
             if not table.has(name, op):
                 continue
             cell = table.cells[name][op]
@@ -116,6 +116,62 @@ def detail_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[s
                     f"{cell.spans_per_call:.2f}",
                 ]
             )
+    return _rows(header, rows)
+
+
+def structure_table(
+    table: Table,
+    variants: Sequence[Variant],
+    absolute: Callable[[float], str],
+    overhead: Callable[[float | None], str],
+    ops: Sequence[str] = STRUCTURE_OPS,
+    with_attributes: bool = True,
+) -> list[str]:
+    """The tool and graph rows: the baseline's absolute cost, then overhead (x floor) of the
+    structure floor and of langchain-otel (``Variant.ops == STRUCTURE``); ``with_attributes``:
+    the attributes column (the wall-time workers count them)."""
+    ops = [op for op in ops if table.has(BASELINE, op)]
+    if not ops:
+        return []
+    header = [
+        "variant",
+        "compared with",
+        *(f"{op}: overhead (x floor)" for op in ops),
+        "spans/call (" + "/".join(ops) + ")",
+        *(["attributes (" + "/".join(ops) + ")"] if with_attributes else []),
+    ]
+    rows = [
+        [
+            f"{BASELINE} (absolute)",
+            "-",
+            *(f"**{absolute(table.median(BASELINE, op))}**" for op in ops),
+            "0",
+            *(["-"] if with_attributes else []),
+        ]
+    ]
+    for variant in variants:
+        name = variant.name
+        if variant.ops != STRUCTURE or name not in table.cells:
+            continue
+        cells = []
+        for op in ops:
+            ratio = table.floor_ratio(name, op)
+            cells.append(
+                overhead(table.overhead(name, op))
+                + (f" (**{ratio:.2f}x**)" if ratio is not None else "")
+            )
+        spans = "/".join(
+            f"{table.cells[name][op].spans_per_call:.2f}" if table.has(name, op) else "-"
+            for op in ops
+        )
+        attributes = "/".join(
+            str(table.cells[name][op].attributes)
+            if table.has(name, op) and table.cells[name][op].attributes is not None
+            else "-"
+            for op in ops
+        )
+        row = [name, _floor_label(name), *cells, spans]
+        rows.append([*row, attributes] if with_attributes else row)
     return _rows(header, rows)
 
 

@@ -122,6 +122,16 @@ METHOD = (
     "up, sizes its batches from the warm-up's speed to fill the time budget, then times the "
     "batches (GC on, collected before each batch); its value for the op is the median batch. A "
     "cell is the median over the rounds; `spread %` is (max - min) / median over the rounds.",
+    "- Structure spans, in their own rows: `tool` is a `@tool` function (`add(a: int, b: int)`, "
+    'with a docstring) called with `tool.invoke({"a": 1, "b": 2})`; `graph` is '
+    '`graph.invoke({"count": 0, "text": "n"})` of a two-node LangGraph `StateGraph` '
+    "(`START -> first -> second -> END`, plain Python nodes, compiled with `name=` so the span is "
+    "named). Only the baseline (which runs them after the chat ops), `floor-structure` and "
+    "`langchain-otel-structure` run them, each in its own process: the chat variants' processes "
+    "and rows are unchanged. `floor-structure` wraps `BaseTool.run` and `Pregel.invoke` with one "
+    "INTERNAL span carrying as many constant attributes as langchain-otel's span of the same call "
+    "(4 for the tool, 2 for the graph), current during the call. `make bench-icount "
+    'ICOUNT_ARGS="--ops invoke,stream,stream-2"` measures the chat rows alone.',
     "- `stream-2`/`astream-2` (2-chunk streams of the same answer, same metadata chunks) exist "
     "only to take the per-chunk slope: (overhead at 20 chunks - overhead at 2 chunks) / 18.",
     "- The wall-time machine is shared and has 2 cores: nothing is pinned, so single cells move "

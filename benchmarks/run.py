@@ -168,6 +168,16 @@ def command_line(argv: Sequence[str]) -> str:
     return " ".join([".venv-bench/bin/python -m benchmarks.run", *argv])
 
 
+def structure_table(table: Table, variants: Sequence[Variant]) -> list[str]:
+    """The tool and graph rows, in µs."""
+    return report.structure_table(
+        table,
+        variants,
+        lambda value: f"{value:.1f} µs/call",
+        lambda value: "-" if value is None else f"{value:+.1f}",
+    )
+
+
 def render(
     table: Table,
     variants: Sequence[Variant],
@@ -202,6 +212,21 @@ def render(
         *report.summary_table(table, variants),
         "",
     ]
+    structure = structure_table(table, variants)
+    if structure:
+        lines += [
+            "### Structure spans (tool call, graph run)",
+            "",
+            "Their own rows (own worker processes), so the chat rows above measure what they "
+            "always did: `tool` = a `@tool` function called with `tool.invoke({...})`, `graph` = "
+            "`graph.invoke(state)` of a two-node LangGraph `StateGraph` with plain Python nodes. "
+            "Overhead in µs per call (first row: the uninstrumented times); `(x floor)` = "
+            "overhead / the overhead of `floor-structure` (one INTERNAL span, as many constant "
+            "attributes, around `BaseTool.run` and `Pregel.invoke`; Batch pipeline).",
+            "",
+            *structure,
+            "",
+        ]
     if table.errors or skipped:
         lines += ["Not measured:", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in {**skipped, **table.errors}.items()]
@@ -280,7 +305,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     lines = render(table, variants, verdicts, memory, skipped, machine.describe(), meta)
     results.write_section("wall", lines, args.out)
-    console = [*report.summary_table(table, variants), "", *report.verdict_lines(verdicts)]
+    console = [*report.summary_table(table, variants), ""]
+    if structure := structure_table(table, variants):
+        console += [*structure, ""]
+    console += report.verdict_lines(verdicts)
     if memory:
         console += ["", *report.memory_table(memory)]
     print("\n".join(console))

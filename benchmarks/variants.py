@@ -39,6 +39,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from benchmarks import fake_chat
+from benchmarks.workloads import STRUCTURE_OPS, available
 
 BATCH, SIMPLE, DISCARD = "batch", "simple", "discard"
 METRIC_INTERVAL_MS = 60_000
@@ -175,6 +176,14 @@ def _floor(spans: bool = True, metrics: bool = False) -> Setup:
     return setup
 
 
+def _floor_structure(kind: str) -> Pipeline:
+    from benchmarks import floor  # noqa: PLC0415
+
+    pipeline = Pipeline(kind)
+    floor.instrument_structure(pipeline.tracer_provider)
+    return pipeline
+
+
 def _langchain_otel(
     sampler: Sampler = ALWAYS_ON, mapped: bool = True, metrics: bool = True
 ) -> Setup:
@@ -237,6 +246,9 @@ SUBJECT = "langchain-otel"
 METRICS_OFF = "langchain-otel-metrics-off"
 SAMPLED_OUT = "langchain-otel-sampled-out"
 EXEMPLARS_OFF = {"OTEL_METRICS_EXEMPLAR_FILTER": "always_off"}
+FLOOR_STRUCTURE, SUBJECT_STRUCTURE = "floor-structure", "langchain-otel-structure"
+# Which ops a variant measures: the chat ones, the structure ones (tool, graph), or both.
+CHAT, STRUCTURE, ALL = "chat", "structure", "all"
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,14 @@ class Variant:
     wall: bool = True
     #: Run by ``make bench-icount`` (its variants use the ``discard`` pipeline whatever ``kind``).
     icount: bool = True
+    #: The ops it measures: ``CHAT`` (``workloads.OPS``), ``STRUCTURE`` (``STRUCTURE_OPS``: their
+    #: own rows, so the chat variants' processes stay as they were) or ``ALL`` (the baseline).
+    ops: str = CHAT
+
+    def measures(self, op: str) -> bool:
+        """Whether this variant runs ``op`` (and it can run here)."""
+        mine = self.ops == ALL or (op in STRUCTURE_OPS) == (self.ops == STRUCTURE)
+        return mine and available(op)
 
     def make(self, kind: str | None = None) -> Pipeline | None:
         """Set up this variant on its own pipeline kind, or on ``kind``."""
@@ -264,7 +284,7 @@ class Variant:
 
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant(BASELINE, "no instrumentation, no SDK", _none, floor=None),
+    Variant(BASELINE, "no instrumentation, no SDK", _none, floor=None, ops=ALL),
     Variant(
         FLOOR, "bare floor: one span, 10 constant attributes, no metrics", _floor(), floor=None
     ),
@@ -384,6 +404,22 @@ VARIANTS: tuple[Variant, ...] = (
         peer="otel-genai",
         wall=False,
         icount=False,
+    ),
+    Variant(
+        FLOOR_STRUCTURE,
+        "structure floor: one INTERNAL span with constant attributes (as many as ours) around "
+        "BaseTool.run and Pregel.invoke",
+        _floor_structure,
+        floor=None,
+        ops=STRUCTURE,
+    ),
+    Variant(
+        SUBJECT_STRUCTURE,
+        "langchain-otel as `langchain-otel` (spans+metrics, structure spans on by default), on "
+        "the tool and graph ops",
+        _langchain_otel(),
+        floor=FLOOR_STRUCTURE,
+        ops=STRUCTURE,
     ),
 )
 

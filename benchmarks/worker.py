@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.variants import BY_NAME
-from benchmarks.workloads import OPS, time_op
+from benchmarks.workloads import ALL_OPS, time_op
 
 
 def run(variant_name: str, budget_s: float, batches: int, warmup_s: float) -> dict[str, Any]:
-    pipeline = BY_NAME[variant_name].make()
+    variant = BY_NAME[variant_name]
+    pipeline = variant.make()
     between = pipeline.clear if pipeline is not None else (lambda: None)
     ops: dict[str, Any] = {}
     exported = pipeline.spans_exported() if pipeline is not None else 0
-    for op in OPS:
+    for op in (op for op in ALL_OPS if variant.measures(op)):
         timing = time_op(op, budget_s, batches, warmup_s, between)
         now = pipeline.spans_exported() if pipeline is not None else 0
         ops[op] = {

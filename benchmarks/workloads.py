@@ -1,13 +1,16 @@
-"""The measured calls: one chat-model call per op, and the timing loop around them."""
+"""The measured calls: one chat-model call per op (or, in their own rows, one tool call or one
+small LangGraph run), and the timing loop around them."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
@@ -32,10 +35,67 @@ OPS: dict[str, int] = {
 }
 MAIN_OPS = ("invoke", "ainvoke", "stream", "astream")
 SHORT_OF = {"stream": "stream-2", "astream": "astream-2"}
+# The structure spans' ops, measured by their own variants (``Variant.ops``) and the baseline,
+# never by the chat variants: ``tool`` is a ``@tool`` function called with ``tool.invoke({...})``
+# (one ``execute_tool`` span); ``graph`` is ``graph.invoke(state)`` of a compiled two-node
+# LangGraph ``StateGraph`` whose nodes are plain Python functions (one ``invoke_workflow`` span).
+STRUCTURE_OPS = ("tool", "graph")
+ALL_OPS = (*OPS, *STRUCTURE_OPS)
+GRAPH_NAME = "bench_workflow"
+
+
+def available(op: str) -> bool:
+    """Whether ``op`` can run here: ``graph`` needs langgraph (a venv from before the structure
+    rows may lack it; then the graph cells are left out, never the chat ones)."""
+    return op != "graph" or importlib.util.find_spec("langgraph") is not None
+
+
+def bench_tool() -> Any:
+    """A ``@tool`` with two typed arguments and a docstring (its description)."""
+    from langchain_core.tools import tool  # noqa: PLC0415
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    return add
+
+
+class GraphState(TypedDict):
+    count: int
+    text: str
+
+
+def _first(state: GraphState) -> dict[str, Any]:
+    return {"count": state["count"] + 1}
+
+
+def _second(state: GraphState) -> dict[str, Any]:
+    return {"text": f"{state['text']}{state['count']}"}
+
+
+def bench_graph() -> Any:
+    """``START -> first -> second -> END``, compiled with a name (``gen_ai.workflow.name``)."""
+    from langgraph.graph import END, START, StateGraph  # noqa: PLC0415
+
+    builder = StateGraph(GraphState)
+    builder.add_node("first", _first)
+    builder.add_node("second", _second)
+    builder.add_edge(START, "first")
+    builder.add_edge("first", "second")
+    builder.add_edge("second", END)
+    return builder.compile(name=GRAPH_NAME)
 
 
 def sync_call(op: str) -> Callable[[], object] | None:
     """One synchronous call of ``op``, or None for an async op."""
+    if op == "tool":
+        add = bench_tool()
+        return lambda: add.invoke({"a": 1, "b": 2})
+    if op == "graph":
+        graph = bench_graph()
+        return lambda: graph.invoke({"count": 0, "text": "n"})
     model = BenchChatModel(chunks=OPS[op] or LONG_CHUNKS)
     if op == "invoke":
         return lambda: model.invoke(MESSAGES)
