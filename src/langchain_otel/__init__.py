@@ -34,6 +34,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
+from langchain_otel._embeddings import EmbeddingSpans
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
@@ -43,6 +44,7 @@ from langchain_otel._structure_wrappers import StructureSpans
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
+    observed_llm_end,
     observed_token,
     traced_arequest,
     traced_astream,
@@ -60,6 +62,7 @@ _logger = logging.getLogger(__name__)
 
 _CHAT_MODULE = "langchain_core.language_models.chat_models"
 _CALLBACKS_MODULE = "langchain_core.callbacks.manager"
+_LLM_MODULE = "langchain_core.language_models.llms"
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
@@ -95,6 +98,7 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
         (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
         (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
     ]
+    patches.extend(_completion_patches(telemetry))
     if hasattr(BaseChatModel, "_convert_cached_generations"):
         patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
     else:
@@ -102,6 +106,26 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
             "langchain-otel: no _convert_cached_generations; cache hits look like requests"
         )
     return patches
+
+
+def _completion_patches(telemetry: ChatTelemetry) -> list[Patch]:
+    """``text_completion`` spans: ``BaseLLM._generate_helper``/``_agenerate_helper`` (one
+    ``_generate`` call, for the prompts the cache did not answer) and ``stream``/``astream``;
+    ``on_llm_end`` hands a stream its whole answer. Private hooks: absent, no completion spans."""
+    from langchain_core.language_models.llms import BaseLLM  # noqa: PLC0415
+
+    llm = "BaseLLM"
+    if not (hasattr(BaseLLM, "_generate_helper") and hasattr(BaseLLM, "_agenerate_helper")):
+        _logger.debug("langchain-otel: no BaseLLM._generate_helper; no text_completion spans")
+        return []
+    return [
+        (_LLM_MODULE, llm, "_generate_helper", traced_request(telemetry.start_completion)),
+        (_LLM_MODULE, llm, "_agenerate_helper", traced_arequest(telemetry.start_completion)),
+        (_LLM_MODULE, llm, "stream", traced_stream(telemetry.completion_streams)),
+        (_LLM_MODULE, llm, "astream", traced_astream(telemetry.completion_streams)),
+        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+    ]
 
 
 def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | None:
@@ -173,6 +197,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, wrapper in self._patched:
             wrap(module, f"{cls}.{method}", wrapper)
         peers = PeerCheck()
+        self._embeddings: EmbeddingSpans | None = EmbeddingSpans(telemetry)
         self._structure = (
             StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
         )
@@ -185,6 +210,10 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
             unwrap(module, f"{cls}.{method}")
         self._patched = []
+        embeddings = getattr(self, "_embeddings", None)
+        if embeddings is not None:
+            embeddings.remove()
+        self._embeddings = None
         structure = getattr(self, "_structure", None)
         if structure is not None:
             structure.remove()

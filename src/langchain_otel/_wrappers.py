@@ -139,6 +139,21 @@ def observed_token() -> Wrapper:
     return wrapper
 
 
+def observed_llm_end() -> Wrapper:
+    """``on_llm_end`` (sync and async managers): a ``BaseLLM.stream`` yields only text; the
+    whole answer (finish reason, usage, model) reaches the run manager at the end."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = current_invocation()
+        if invocation is not None and invocation.completion and invocation.result is None:
+            invocation.answered(args[0] if args else kwargs.get("response"))
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
 def observed_cache_hit() -> Wrapper:
     """``_convert_cached_generations``: called only when LangChain's cache answered."""
 

@@ -16,6 +16,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest
 from langchain_otel.providers.openai import OpenAICompatibleMapper
@@ -23,6 +26,7 @@ from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 class AzureOpenAIMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_openai.AzureChatOpenAI",)
+    embedding_classes = ("langchain_openai.AzureOpenAIEmbeddings",)
     provider_name = sc.PROVIDER_AZURE_OPENAI
 
     base_url_field = "azure_endpoint"
@@ -42,3 +46,15 @@ class AzureOpenAIMapper(OpenAICompatibleMapper):
         if isinstance(deployment, str) and deployment:
             return deployment
         return super().request_model(request)
+
+    def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
+        """The same rule for ``AzureOpenAIEmbeddings``: a configured ``model``, else the
+        ``deployment``, else the default model name sent in the body."""
+        override = kwargs.get("model")
+        if isinstance(override, str) and override:
+            return override
+        if "model" not in getattr(model, "model_fields_set", ()):
+            deployment = getattr(model, "deployment", None)
+            if isinstance(deployment, str) and deployment:
+                return deployment
+        return super().embedding_request_model(model, kwargs)
