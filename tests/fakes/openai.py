@@ -434,7 +434,7 @@ COMPLETION_ID = "cmpl-8Zq3mR7vT2xW9yB4nK6pL1sD"
 COMPLETION_USAGE = {"prompt_tokens": 5, "completion_tokens": 12, "total_tokens": 17}
 
 
-def _vector(index: int, dimensions: int) -> list[float]:
+def vector_of(index: int, dimensions: int) -> list[float]:
     return [round((index + 1) * 0.01 + d * 0.001, 6) for d in range(dimensions)]
 
 
@@ -453,7 +453,7 @@ def embeddings(request: Request) -> Reply:
     dimensions = body.get("dimensions") or EMBEDDING_DIMENSIONS
     data = []
     for index in range(len(items)):
-        vector: Any = _vector(index, dimensions)
+        vector: Any = vector_of(index, dimensions)
         if body.get("encoding_format") == "base64":
             vector = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
         data.append({"object": "embedding", "index": index, "embedding": vector})
