@@ -123,7 +123,7 @@ class EmbeddingInvocation:
         metrics = self._telemetry.metrics
         try:
             if metrics is not None and not self._telemetry.layers.counted_elsewhere(
-                self._mapper.client_library
+                self._mapper.client_library, inference=False
             ):
                 metrics.record(self._attributes, elapsed_ns / 1e9, None, None, kind, self.context)
         except Exception:
