@@ -129,6 +129,19 @@ def generate(request: Request) -> Reply:
         return Reply.json(error_body(status), status=status)
     if method == "streamGenerateContent":
         return Reply.stream(_sse(_chunks(model)), "text/event-stream")
+    if method == "predict":  # Vertex AI text embeddings
+        body = request.json()
+        dimensions = (body.get("parameters") or {}).get("outputDimensionality")
+        predictions = [
+            {
+                "embeddings": {
+                    "values": [0.25 + d * 0.125 for d in range(dimensions or EMBEDDING_DIMENSIONS)],
+                    "statistics": {"token_count": 2, "truncated": False},
+                }
+            }
+            for _ in body.get("instances") or []
+        ]
+        return Reply.json({"predictions": predictions})
     if method == "batchEmbedContents":
         requests = request.json().get("requests") or []
         embeddings = []

@@ -44,6 +44,7 @@ _BUILTIN_MAPPERS = (
     "bedrock_converse:BedrockConverseMapper",
     "vertexai:VertexAIMapper",
     "google_genai:GoogleGenAIMapper",
+    "google_genai:VertexAIEmbeddingsMapper",
     "mistralai:MistralAIMapper",
     "groq:GroqMapper",
     "together:TogetherMapper",

@@ -21,7 +21,7 @@ What langchain-google-genai 4.4 exposes, and so what we report:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, as_int, as_str_list, lookup
@@ -49,8 +49,10 @@ GENAI_FIELDS = RequestFields(
 class GoogleGenAIMapper(ChatModelMapper):
     """``ChatGoogleGenerativeAI`` on the Gemini Developer API."""
 
-    model_classes = ("langchain_google_genai.ChatGoogleGenerativeAI",)
-    embedding_classes = ("langchain_google_genai.GoogleGenerativeAIEmbeddings",)
+    model_classes: ClassVar[tuple[str, ...]] = ("langchain_google_genai.ChatGoogleGenerativeAI",)
+    embedding_classes: ClassVar[tuple[str, ...]] = (
+        "langchain_google_genai.GoogleGenerativeAIEmbeddings",
+    )
     provider_name = sc.PROVIDER_GCP_GEMINI
     separate_system_instructions = True
     request_fields = GENAI_FIELDS
@@ -85,8 +87,9 @@ class GoogleGenAIMapper(ChatModelMapper):
         return (name.removeprefix("models/") or None) if name else None
 
     def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
-        """The dimension count is ``output_dimensionality`` (call argument, else the field)."""
-        dimensions = as_int(lookup(model, kwargs, ("output_dimensionality",)))
+        """The dimension count: ``output_dimensionality`` (call argument, else the field), or
+        ``dimensions`` (``VertexAIEmbeddings``)."""
+        dimensions = as_int(lookup(model, kwargs, ("output_dimensionality", "dimensions")))
         if dimensions is None or dimensions <= 0:
             return {}
         return {sc.EMBEDDINGS_DIMENSION_COUNT: dimensions}
@@ -138,3 +141,12 @@ class GoogleGenAIVertexMapper(GoogleGenAIMapper):
 
 
 _VERTEX_BACKEND = GoogleGenAIVertexMapper()
+
+
+class VertexAIEmbeddingsMapper(GoogleGenAIVertexMapper):
+    """``VertexAIEmbeddings`` (langchain-google-vertexai): a google-genai client on Vertex AI,
+    read like ``GoogleGenerativeAIEmbeddings`` on that backend."""
+
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_google_vertexai.VertexAIEmbeddings",)
+    embedding_model_fields = ("model_name", "model")
