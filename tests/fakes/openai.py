@@ -517,6 +517,8 @@ def install_azure(server: FakeServer, flavor: Flavor) -> None:
             return Reply.json({"error": {"code": "404", "message": "Resource not found"}}, 404)
         if request.path.endswith("/embeddings"):
             return embeddings(request)
+        if request.path.endswith("/completions") and "/chat/" not in request.path:
+            return completions(request)
         if not request.path.endswith("/chat/completions"):
             return Reply.json({"error": {"code": "404", "message": "Resource not found"}}, 404)
         return handler(request)

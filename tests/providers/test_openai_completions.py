@@ -8,7 +8,7 @@ import openai
 import pytest
 from langchain_core.caches import InMemoryCache
 from langchain_core.globals import set_llm_cache
-from langchain_openai import OpenAI
+from langchain_openai import AzureOpenAI, OpenAI
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.fakes import openai as fake
@@ -24,6 +24,7 @@ MODEL = "gpt-3.5-turbo-instruct"
 def server():
     server = FakeServer()
     fake.install(server)
+    fake.install_azure(server, fake.OPENAI)
     server.start()
     yield server
     server.stop()
@@ -234,3 +235,49 @@ def test_content_capture(server, span_exporter, tracer_provider, meter_provider,
             "finish_reason": "stop",
         }
     ]
+
+
+def make_azure(server, **kwargs) -> AzureOpenAI:
+    options = {
+        "azure_endpoint": server.url,
+        "deployment_name": "prod-instruct",
+        "api_version": "2024-10-21",
+        "api_key": "azure-test-key",
+        "max_retries": 0,
+        "max_tokens": 50,
+    }
+    return AzureOpenAI(**{**options, **kwargs})
+
+
+@pytest.mark.parametrize("style", ["invoke", "stream"])
+def test_azure(server, span_exporter, style):
+    model = make_azure(server)
+    if style == "invoke":
+        model.invoke("hi")
+    else:
+        list(model.stream("hi"))
+
+    span = only_span(span_exporter)
+    assert server.requests[-1].path == "/openai/deployments/prod-instruct/completions"
+    assert span.name == "text_completion prod-instruct"
+    attributes = stream_attributes(span) if style == "stream" else dict(span.attributes)
+    expected_attributes = {
+        "gen_ai.operation.name": "text_completion",
+        "gen_ai.provider.name": "azure.ai.openai",
+        "gen_ai.request.model": "prod-instruct",  # no model configured: the deployment
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+        "gen_ai.request.temperature": 0.7,
+        "gen_ai.request.max_tokens": 50,
+        "gen_ai.request.top_p": 1.0,
+        "gen_ai.request.frequency_penalty": 0.0,
+        "gen_ai.request.presence_penalty": 0.0,
+        "gen_ai.response.finish_reasons": ("stop",),
+        "gen_ai.response.model": "prod-instruct",
+    }
+    if style == "stream":
+        expected_attributes["gen_ai.request.stream"] = True
+    else:
+        expected_attributes["gen_ai.usage.input_tokens"] = 5
+        expected_attributes["gen_ai.usage.output_tokens"] = 12
+    assert attributes == expected_attributes  # no openai.* attributes on Azure

@@ -39,6 +39,7 @@ _BUILTIN_MAPPERS = (
     "openai:OpenAIMapper",
     "openai:OpenAICompletionMapper",
     "azure:AzureOpenAIMapper",
+    "azure:AzureOpenAICompletionMapper",
     "anthropic:AnthropicMapper",
     "bedrock:BedrockMapper",
     "bedrock_converse:BedrockConverseMapper",

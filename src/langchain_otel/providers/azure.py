@@ -17,16 +17,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest
+from langchain_otel._response import ChatResponse
 from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 
 class AzureOpenAIMapper(OpenAICompatibleMapper):
-    model_classes = ("langchain_openai.AzureChatOpenAI",)
-    embedding_classes = ("langchain_openai.AzureOpenAIEmbeddings",)
+    model_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureChatOpenAI",)
+    embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureOpenAIEmbeddings",)
     provider_name = sc.PROVIDER_AZURE_OPENAI
 
     base_url_field = "azure_endpoint"
@@ -58,3 +59,16 @@ class AzureOpenAIMapper(OpenAICompatibleMapper):
             if isinstance(deployment, str) and deployment:
                 return deployment
         return super().embedding_request_model(model, kwargs)
+
+
+class AzureOpenAICompletionMapper(AzureOpenAIMapper):
+    """``langchain_openai.AzureOpenAI`` (Completions on a deployment): the chat rules, except
+    that LangChain reports its own ``model_name`` default, not the served model, so the
+    requested model (the deployment, unless a model is configured) stands in."""
+
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ()
+    completion_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureOpenAI",)
+
+    def response_model(self, response: ChatResponse) -> str | None:
+        return None
