@@ -84,6 +84,8 @@ test-matrix: .venv-oldest/.installed .venv-latest/.installed
 # optional: one that fails to install is skipped by the bench, which says so in RESULTS.md).
 BENCH_VENV := .venv-bench
 BENCH_ARGS ?=
+ICOUNT_ARGS ?=
+ICOUNT_PROFILE_ARGS ?=
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
@@ -91,16 +93,30 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
 
-.PHONY: bench-profile
+.PHONY: bench-profile bench-icount bench-icount-profile
 
-## bench: overhead per call vs uninstrumented, a bare-span floor and the peers; memory growth
-## -> benchmarks/RESULTS.md (not part of `make test`; BENCH_ARGS="--rounds 3" etc.)
+## bench: wall-time overhead per call vs uninstrumented, the floors doing the same work and the
+## peers; memory growth -> benchmarks/RESULTS.md, its wall-time part (not part of `make test`;
+## BENCH_ARGS="--rounds 3" etc.)
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
+## bench-icount: CPU instructions per call under valgrind's callgrind (deterministic, unmoved by
+## load), the same comparisons, and the targets -> benchmarks/RESULTS.md, its instruction-count
+## part (needs valgrind: apt-get install -y valgrind; ICOUNT_ARGS="--ops invoke,stream,ainvoke")
+bench-icount: $(BENCH_VENV)/.installed
+	@command -v valgrind >/dev/null || { echo "bench-icount needs valgrind (apt-get install -y valgrind)"; exit 1; }
+	$(BENCH_VENV)/bin/python -m benchmarks.icount $(ICOUNT_ARGS)
 
 ## bench-profile: cProfile of langchain-otel's invoke and stream -> benchmarks/PROFILE.md
 bench-profile: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.profiling
+
+## bench-icount-profile: instructions per call of each hot Python function (callgrind, metrics-off
+## invoke, sampled-out stream and their floors) -> benchmarks/PROFILE.md (needs valgrind)
+bench-icount-profile: $(BENCH_VENV)/.installed
+	@command -v valgrind >/dev/null || { echo "bench-icount-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
+	$(BENCH_VENV)/bin/python -m benchmarks.icount_profile $(ICOUNT_PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache

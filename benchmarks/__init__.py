@@ -1,7 +1,11 @@
-"""Overhead benchmarks for langchain-otel (``make bench``, ``make bench-profile``).
+"""Overhead benchmarks for langchain-otel (``make bench``, ``make bench-icount``,
+``make bench-profile``).
 
-Modules: ``fake_chat`` (the instant OpenAI-shaped chat model), ``floor`` (the bare-span reference
-wrapper), ``variants`` (what each measured configuration instruments), ``worker`` (one variant, one
-fresh process), ``run`` (rounds, statistics, targets, ``RESULTS.md``), ``memory`` (growth over
-100k calls), ``profiling`` (cProfile, ``PROFILE.md``), ``install`` (the peers, each optional).
+Modules: ``fake_chat`` (the instant OpenAI-shaped chat model), ``floor`` (the floors: a bare span,
+a span plus the spec's metric points, the points alone), ``variants`` (what each measured
+configuration instruments), ``worker`` (one variant, one fresh process), ``run`` (wall-time
+rounds, statistics), ``icount`` and ``icount_worker`` (instructions per call under callgrind; the
+targets), ``analysis``/``report``/``results`` (ratios, verdicts, tables, ``RESULTS.md``),
+``memory`` (growth over 100k calls), ``profiling`` (cProfile, ``PROFILE.md``), ``install`` (the
+peers, each optional).
 """

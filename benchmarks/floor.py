@@ -1,19 +1,37 @@
-"""The floor: the least a correct span-per-call instrumentation can do.
+"""The floors: the least a correct instrumentation can do for the same work, to compare with.
 
-Bare wrapt wrappers on ``BaseChatModel.invoke/ainvoke/stream/astream`` that start one CLIENT span
-with 10 constant attributes, make it current while the model runs, and end it. Nothing is read
-from the request or the answer and there are no metrics. Streams: a generator proxy starts the
-span at the first ``next()``, makes it current around each step of the real generator (never
-across a ``yield``: the consumer's code is not the call's) and ends it when the stream ends or is
-closed. Any instrumentation's overhead is compared with this one's, measured in the same run.
+Bare wrapt wrappers on ``BaseChatModel.invoke/ainvoke/stream/astream``, in three flavours
+(``instrument(tracer_provider, meter_provider)``; None leaves that signal out):
+
+- **bare floor** (spans only): one CLIENT span with 10 constant attributes, current while the
+  model runs, then ended. Nothing is read from the request or the answer; no metrics.
+- **floor + metrics** (spans and metrics): the bare floor, plus the GenAI client metrics the spec
+  asks of a chat call, with the spec's attributes and bucket advisories, recorded in the span's
+  context (so a ``trace_based`` exemplar filter attaches exemplars): ``gen_ai.client.operation.
+  duration`` (``gen_ai.operation.name``, ``gen_ai.provider.name``, ``gen_ai.request.model``,
+  ``gen_ai.response.model``, ``server.address``, ``server.port``; plus ``error.type`` on failure
+  only) and ``gen_ai.client.token.usage`` once per token type (the same plus ``gen_ai.token.type``);
+  streams also ``gen_ai.client.operation.time_to_first_chunk``, as langchain-otel records it. The
+  token counts and the response model are read from the answer (``usage_metadata``,
+  ``response_metadata["model_name"]``); a stream keeps the chunk that carries the finish metadata
+  and the one that carries the usage.
+- **metrics only** (metrics, no tracer): the same metric points and no span at all: what a
+  sampled-out call could cost at best.
+
+Streams: a generator proxy starts the span at the first ``next()``, makes it current around each
+step of the real generator (never across a ``yield``: the consumer's code is not the call's) and
+ends it when the stream ends or is closed.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from opentelemetry import context, trace
+from opentelemetry.context import Context
+from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, TracerProvider
 from wrapt import wrap_function_wrapper
 
@@ -35,34 +53,145 @@ ATTRIBUTES: dict[str, Any] = {
 }
 SPAN_NAME = f"chat {fake_chat.MODEL}"
 
+# The metric attributes known before the call (gen_ai.response.model is read from the answer).
+METRIC_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": fake_chat.MODEL,
+    "server.address": "api.openai.com",
+    "server.port": 443,
+}
+# The GenAI semantic conventions' explicit bucket boundaries advisories.
+DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48]
+DURATION_BUCKETS += [40.96, 81.92]
+TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304]
+TOKEN_BUCKETS += [16777216, 67108864]
 
-def instrument(tracer_provider: TracerProvider) -> None:
-    tracer = trace.get_tracer("benchmarks.floor", tracer_provider=tracer_provider)
 
-    def start() -> trace.Span:
-        return tracer.start_span(SPAN_NAME, kind=SpanKind.CLIENT, attributes=ATTRIBUTES)
+class FloorMetrics:
+    """The spec's histograms, and one call's points."""
+
+    def __init__(self, meter_provider: MeterProvider) -> None:
+        meter = meter_provider.get_meter("benchmarks.floor")
+        self.duration = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            unit="s",
+            description="GenAI operation duration.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.tokens = meter.create_histogram(
+            "gen_ai.client.token.usage",
+            unit="{token}",
+            description="Number of input and output tokens used.",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+        self.first_chunk = meter.create_histogram(
+            "gen_ai.client.operation.time_to_first_chunk",
+            unit="s",
+            description="Time to receive the first chunk in a streaming operation.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+
+    def record(
+        self,
+        seconds: float,
+        usage: Any,
+        metadata: Any,
+        error: BaseException | None,
+        call_context: Context | None,
+        first_chunk_s: float | None = None,
+    ) -> None:
+        """``usage``: ``usage_metadata`` (or None); ``metadata``: ``response_metadata``."""
+        attributes = {
+            **METRIC_ATTRIBUTES,
+            "gen_ai.response.model": (metadata and metadata.get("model_name")) or fake_chat.MODEL,
+        }
+        if usage:
+            tokens = self.tokens
+            input_attributes = {**attributes, "gen_ai.token.type": "input"}
+            tokens.record(usage["input_tokens"], input_attributes, context=call_context)
+            output_attributes = {**attributes, "gen_ai.token.type": "output"}
+            tokens.record(usage["output_tokens"], output_attributes, context=call_context)
+        if first_chunk_s is not None:
+            self.first_chunk.record(first_chunk_s, attributes, context=call_context)
+        if error is not None:
+            error_class = type(error)
+            attributes["error.type"] = f"{error_class.__module__}.{error_class.__qualname__}"
+        self.duration.record(seconds, attributes, context=call_context)
+
+
+def instrument(
+    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None = None
+) -> None:
+    """Spans if ``tracer_provider``, metrics if ``meter_provider``: see the module docstring."""
+    tracer = (
+        trace.get_tracer("benchmarks.floor", tracer_provider=tracer_provider)
+        if tracer_provider is not None
+        else None
+    )
+    metrics = FloorMetrics(meter_provider) if meter_provider is not None else None
+
+    def start() -> tuple[trace.Span | None, Context | None]:
+        """The span and its context; (None, None) for the metrics-only floor."""
+        if tracer is None:
+            return None, None
+        span = tracer.start_span(SPAN_NAME, kind=SpanKind.CLIENT, attributes=ATTRIBUTES)
+        return span, trace.set_span_in_context(span)
 
     def invoke(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        span = start()
-        token = context.attach(trace.set_span_in_context(span))
+        span, call_context = start()
+        token = context.attach(call_context) if call_context is not None else None
+        started = time.perf_counter()
         try:
-            return wrapped(*args, **kwargs)
+            result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            if metrics is not None:
+                metrics.record(time.perf_counter() - started, None, None, error, call_context)
+            raise
         finally:
-            context.detach(token)
-            span.end()
+            if token is not None:
+                context.detach(token)
+            if span is not None:
+                span.end()
+        if metrics is not None:
+            metrics.record(
+                time.perf_counter() - started,
+                result.usage_metadata,
+                result.response_metadata,
+                None,
+                call_context,
+            )
+        return result
 
     async def ainvoke(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        span = start()
-        token = context.attach(trace.set_span_in_context(span))
+        span, call_context = start()
+        token = context.attach(call_context) if call_context is not None else None
+        started = time.perf_counter()
         try:
-            return await wrapped(*args, **kwargs)
+            result = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            if metrics is not None:
+                metrics.record(time.perf_counter() - started, None, None, error, call_context)
+            raise
         finally:
-            context.detach(token)
-            span.end()
+            if token is not None:
+                context.detach(token)
+            if span is not None:
+                span.end()
+        if metrics is not None:
+            metrics.record(
+                time.perf_counter() - started,
+                result.usage_metadata,
+                result.response_metadata,
+                None,
+                call_context,
+            )
+        return result
 
+    # Streams, spans only: the floor as it always was (nothing read from the chunks).
     def traced(inner: Iterator[Any]) -> Iterator[Any]:
-        span = start()
-        call_context = trace.set_span_in_context(span)
+        span, call_context = start()
+        assert span is not None and call_context is not None
         try:
             while True:
                 token = context.attach(call_context)
@@ -77,8 +206,8 @@ def instrument(tracer_provider: TracerProvider) -> None:
             span.end()
 
     async def atraced(inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        span = start()
-        call_context = trace.set_span_in_context(span)
+        span, call_context = start()
+        assert span is not None and call_context is not None
         try:
             while True:
                 token = context.attach(call_context)
@@ -92,11 +221,76 @@ def instrument(tracer_provider: TracerProvider) -> None:
         finally:
             span.end()
 
+    # Streams with metrics: note the first chunk's time, keep the finish and usage chunks.
+    def measured(inner: Iterator[Any], metrics: FloorMetrics) -> Iterator[Any]:
+        span, call_context = start()
+        started = time.perf_counter()
+        first_chunk_s = usage = metadata = failure = None
+        try:
+            while True:
+                token = context.attach(call_context) if call_context is not None else None
+                try:
+                    chunk = next(inner)
+                except StopIteration:
+                    return
+                finally:
+                    if token is not None:
+                        context.detach(token)
+                if first_chunk_s is None:
+                    first_chunk_s = time.perf_counter() - started
+                if chunk.usage_metadata:
+                    usage = chunk.usage_metadata
+                if "finish_reason" in chunk.response_metadata:
+                    metadata = chunk.response_metadata
+                yield chunk
+        except Exception as error:
+            failure = error
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.record(seconds, usage, metadata, failure, call_context, first_chunk_s)
+            if span is not None:
+                span.end()
+
+    async def ameasured(inner: AsyncIterator[Any], metrics: FloorMetrics) -> AsyncIterator[Any]:
+        span, call_context = start()
+        started = time.perf_counter()
+        first_chunk_s = usage = metadata = failure = None
+        try:
+            while True:
+                token = context.attach(call_context) if call_context is not None else None
+                try:
+                    chunk = await inner.__anext__()
+                except StopAsyncIteration:
+                    return
+                finally:
+                    if token is not None:
+                        context.detach(token)
+                if first_chunk_s is None:
+                    first_chunk_s = time.perf_counter() - started
+                if chunk.usage_metadata:
+                    usage = chunk.usage_metadata
+                if "finish_reason" in chunk.response_metadata:
+                    metadata = chunk.response_metadata
+                yield chunk
+        except Exception as error:
+            failure = error
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.record(seconds, usage, metadata, failure, call_context, first_chunk_s)
+            if span is not None:
+                span.end()
+
     def stream(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        return traced(wrapped(*args, **kwargs))
+        if metrics is None:
+            return traced(wrapped(*args, **kwargs))
+        return measured(wrapped(*args, **kwargs), metrics)
 
     def astream(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        return atraced(wrapped(*args, **kwargs))
+        if metrics is None:
+            return atraced(wrapped(*args, **kwargs))
+        return ameasured(wrapped(*args, **kwargs), metrics)
 
     for method, wrapper in (
         ("invoke", invoke),

@@ -91,7 +91,7 @@ async def _run(call: Callable[[int], Awaitable[None]], start: int, count: int) -
 
 
 async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) -> dict[str, Any]:
-    pipeline = BY_NAME["langchain-otel"].setup()
+    pipeline = BY_NAME["langchain-otel"].make()
     assert pipeline is not None
     call = SCENARIOS[scenario]()
     await _run(call, 0, warmup)

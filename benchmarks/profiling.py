@@ -2,8 +2,9 @@
 
 Times ``invoke`` and a 20-chunk ``stream`` uninstrumented and then instrumented like the
 ``langchain-otel`` bench variant (Batch, metrics on, OpenAI mapper registered), in this one
-process, and profiles 20k instrumented calls of each with cProfile; then the same for ``invoke``
-with every span sampled out (metrics still on). Writes ``PROFILE.md``: own
+process, and profiles 20k instrumented calls of each with cProfile; then ``invoke`` with metrics
+off, and ``invoke`` and ``stream`` with every span sampled out (metrics still on). Writes the
+``cprofile`` section of ``PROFILE.md`` (``make bench-icount-profile`` writes the other): own
 time per package, then the top functions by cumulative and by own time, then the top functions of
 the instrumentation stack only (langchain_otel, opentelemetry, wrapt).
 
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import machine, report
+from benchmarks import machine, report, results
 from benchmarks.report import short_path
 from benchmarks.variants import BY_NAME
 from benchmarks.workloads import sync_call
@@ -36,7 +37,9 @@ PROFILE = ROOT / "benchmarks" / "PROFILE.md"
 CASES = (
     ("invoke", "langchain-otel"),
     ("stream", "langchain-otel"),
+    ("invoke", "langchain-otel-metrics-off"),
     ("invoke", "langchain-otel-sampled-out"),
+    ("stream", "langchain-otel-sampled-out"),
 )
 INSTRUMENTATION = ("langchain_otel", "opentelemetry", "wrapt")
 UNOWNED = frozenset({"builtins (C)", "stdlib"})
@@ -172,31 +175,31 @@ def op_section(title: str, rows: Sequence[Row], calls: int, top: int) -> list[st
         return row.own_s
 
     return [
-        f"## {title}",
+        f"### {title}",
         "",
         f"{calls:,} profiled calls; figures are per call.",
         "",
-        "### Own time by package",
+        "#### Own time by package",
         "",
         "Builtins and standard-library functions are charged to the package that called them "
         "(split by caller, up the call chain).",
         "",
         *package_table(rows, calls),
         "",
-        f"### Top {top} by cumulative time",
+        f"#### Top {top} by cumulative time",
         "",
         *function_table(sorted(rows, key=by_cumulative, reverse=True)[:top], calls),
         "",
-        f"### Top {top} by own time",
+        f"#### Top {top} by own time",
         "",
         *function_table(sorted(rows, key=by_own, reverse=True)[:top], calls),
         "",
-        f"### Instrumentation stack only ({', '.join(INSTRUMENTATION)}): top {top} by "
+        f"#### Instrumentation stack only ({', '.join(INSTRUMENTATION)}): top {top} by "
         "cumulative time",
         "",
         *function_table(sorted(ours, key=by_cumulative, reverse=True)[:top], calls),
         "",
-        f"### Instrumentation stack only: top {top} by own time",
+        f"#### Instrumentation stack only: top {top} by own time",
         "",
         *function_table(sorted(ours, key=by_own, reverse=True)[:top], calls),
         "",
@@ -207,7 +210,7 @@ def header(summary: Sequence[Sequence[str]]) -> list[str]:
     info = machine.describe()
     now = datetime.datetime.now(datetime.timezone.utc)
     return [
-        "# langchain-otel profile",
+        "## cProfile (`make bench-profile`)",
         "",
         f"Written by `make bench-profile` (`.venv-bench/bin/python -m benchmarks.profiling`) on "
         f"{now:%Y-%m-%d %H:%M UTC}; CPU `{info['CPU']}` x{info['cores']}, {info['Python']}, "
@@ -216,11 +219,12 @@ def header(summary: Sequence[Sequence[str]]) -> list[str]:
         "",
         "Instrumented like the bench's `langchain-otel` variant: `BatchSpanProcessor` into a "
         "dropping exporter, metrics on, `BenchOpenAIMapper` registered for the fake model "
-        "(`benchmarks/fake_chat.py`); the last section like `langchain-otel-sampled-out` "
-        "(`ALWAYS_OFF` sampler, metrics on). Unprofiled times below are the best of 5 batches "
-        "of 500 calls in this process, so they differ a little from `RESULTS.md` (medians over "
-        "fresh processes). cProfile adds a fixed cost to every Python call: use the tables for "
-        "where the time goes, the unprofiled µs for how much.",
+        "(`benchmarks/fake_chat.py`); each section names its variant (`-metrics-off`: "
+        "`metrics_enabled=False`; `-sampled-out`: `ALWAYS_OFF` sampler, metrics on). "
+        "Unprofiled times below are the best of 5 batches of 500 calls in this process, so "
+        "they differ a little from `RESULTS.md` (medians over fresh processes). cProfile "
+        "adds a fixed cost to every Python call: use the tables for where the time goes, the "
+        "unprofiled µs for how much.",
         "",
         *report._rows(
             ["op", "variant", "uninstrumented µs", "instrumented µs", "overhead µs"], summary
@@ -248,7 +252,7 @@ def main() -> None:
         if variant != instrumented_as:
             if instrumented_as is not None:
                 LangChainInstrumentor().uninstrument()
-            BY_NAME[variant].setup()
+            BY_NAME[variant].make()
             instrumented_as = variant
         call = calls_of[op]
         instrumented = time_calls(call, 500)
@@ -263,7 +267,7 @@ def main() -> None:
         profile.disable()
         sections += op_section(f"{op}, {variant}", rows_of(profile), args.calls, args.top)
     lines = header(summary)
-    args.out.write_text("\n".join([*lines, *sections]))
+    results.splice(args.out, "cprofile", [*lines, *sections], "# langchain-otel profile")
     print("\n".join(lines))
     print(f"bench-profile: wrote {args.out}")
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from benchmarks.analysis import MemoryResult, Table, Verdict
-from benchmarks.variants import BASELINE, VARIANTS
+from benchmarks.variants import BASELINE, BY_NAME, VARIANTS, Variant
 from benchmarks.workloads import MAIN_OPS, OPS, SHORT_OF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,23 +35,29 @@ def _rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def summary_table(table: Table) -> list[str]:
-    """Overhead per call (µs) and its ratio to the floor's, per variant and op."""
+def _floor_label(name: str) -> str:
+    floor = BY_NAME[name].floor
+    return "(a floor)" if floor is None else floor
+
+
+def summary_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[str]:
+    """Overhead per call (µs) and its ratio to the fair floor's, per variant and op."""
     header = [
         "variant",
+        "compared with",
         *(f"{op} overhead µs (x floor)" for op in MAIN_OPS),
         *(f"{op} µs/chunk" for op in SHORT_OF),
         "spans/call",
         "attributes (invoke/stream)",
     ]
     rows = []
-    for variant in VARIANTS:
+    for variant in variants:
         name = variant.name
         if name not in table.cells:
             continue
         if name == BASELINE:
             cells = [f"**{_num(table.median(name, op))} µs/call**" for op in MAIN_OPS]
-            rows.append([f"{name} (absolute)", *cells, "-", "-", "0", "-"])
+            rows.append([f"{name} (absolute)", "-", *cells, "-", "-", "0", "-"])
             continue
         cells = []
         for op in MAIN_OPS:
@@ -66,23 +72,32 @@ def summary_table(table: Table) -> list[str]:
             str(table.cells[name][op].attributes) if table.has(name, op) else "-"
             for op in ("invoke", "stream")
         )
-        rows.append([name, *cells, *chunks, f"{spans:.2f}", attributes.replace("None", "-")])
+        rows.append(
+            [
+                name,
+                _floor_label(name),
+                *cells,
+                *chunks,
+                f"{spans:.2f}",
+                attributes.replace("None", "-"),
+            ]
+        )
     return _rows(header, rows)
 
 
-def detail_table(table: Table) -> list[str]:
+def detail_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[str]:
     header = [
         "variant",
         "op",
         "median µs/call",
         "overhead µs",
-        "x floor",
+        "x fair floor",
         "spread %",
         "calls/batch",
         "spans/call",
     ]
     rows = []
-    for variant in VARIANTS:
+    for variant in variants:
         name = variant.name
         for op in OPS:
             if not table.has(name, op):

@@ -1,4 +1,5 @@
-"""``make bench``: time every variant in fresh processes, check memory, write ``RESULTS.md``.
+"""``make bench``: time every variant in fresh processes, check memory, write the wall-time part
+of ``RESULTS.md`` (``make bench-icount`` writes the instruction counts and the targets).
 
 Each round runs every variant once, in a new worker process, in a shuffled order (a different
 one per round), so slow phases of a noisy machine spread over all variants instead of hitting
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import machine, report
+from benchmarks import machine, report, results
 from benchmarks.analysis import (
     MemoryResult,
     Table,
@@ -31,11 +32,11 @@ from benchmarks.analysis import (
     memory_verdict,
     timing_verdicts,
 )
-from benchmarks.variants import BASELINE, PEERS, VARIANTS, Variant
+from benchmarks.variants import BASELINE, BY_NAME, PEERS, VARIANTS, Variant
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+RESULTS = results.RESULTS
 INSTALL_STATUS = WORK / "install.json"
 # Variables that change what an instrumentation does; each worker gets only its variant's own.
 SCRUBBED_PREFIXES = ("OTEL_", "LANGCHAIN_", "LANGSMITH_", "TRACELOOP_", "OPENINFERENCE_")
@@ -54,15 +55,28 @@ def worker_env(variant_env: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def select_variants(names: Sequence[str]) -> tuple[list[Variant], dict[str, str]]:
+def wanted(names: Sequence[str], mode: str) -> set[str]:
+    """``names`` (or every variant of ``mode``: "wall" or "icount"), their floors, the baseline."""
+    chosen = set(names) or {v.name for v in VARIANTS if getattr(v, mode)}
+    unknown = chosen - set(BY_NAME)
+    if unknown:
+        raise SystemExit(f"unknown variants: {', '.join(sorted(unknown))}")
+    floors = {BY_NAME[name].floor for name in chosen}
+    return chosen | {floor for floor in floors if floor is not None} | {BASELINE}
+
+
+def select_variants(
+    names: Sequence[str], mode: str = "wall"
+) -> tuple[list[Variant], dict[str, str]]:
     """The variants to run, and why the others (peers not installed) are skipped."""
     try:
         install = json.loads(INSTALL_STATUS.read_text())
     except (OSError, ValueError):
         install = {}
     chosen, skipped = [], {}
+    names_wanted = wanted(names, mode)
     for variant in VARIANTS:
-        if names and variant.name not in names and variant.name != BASELINE:
+        if variant.name not in names_wanted:
             continue
         if variant.peer is not None and machine.version(PEERS[variant.peer]) is None:
             reason = install.get(variant.peer, {}).get("reason") or "not installed"
@@ -156,49 +170,52 @@ def command_line(argv: Sequence[str]) -> str:
 
 def render(
     table: Table,
+    variants: Sequence[Variant],
     verdicts: Sequence[Verdict],
     memory: Sequence[MemoryResult],
     skipped: Mapping[str, str],
     info: Mapping[str, str],
     meta: Mapping[str, str],
-) -> str:
+) -> list[str]:
+    """The wall-time section of ``RESULTS.md``."""
     lines = [
-        "# langchain-otel benchmark results",
+        "## Wall time (`make bench`)",
         "",
         f"Written by `make bench` (`{meta['command']}`) on {meta['date']}; the run took "
         f"{meta['duration']}, rounds: {meta['rounds']}. "
         f"Load average (1/5/15 min) before | after: {meta['load_before']} | "
-        f"{meta['load_after']}. Re-run with `make bench`; method and variants below.",
+        f"{meta['load_after']}.",
         "",
-        "## Machine",
+        "### Machine",
         "",
         *report._rows(["", ""], [[key, f"`{value}`"] for key, value in info.items()]),
         "",
-        "## Targets",
-        "",
-        "langchain-otel = the `langchain-otel` row (Batch span processor, metrics on, OpenAI "
-        "mapper registered for the fake model); floor and Traceloop rows use the same Batch "
-        "pipeline.",
-        "",
-        *report.verdict_lines(verdicts),
-        "",
-        "## Overhead per call",
+        "### Overhead per call",
         "",
         "Overhead = the variant's median minus the uninstrumented median (µs per call; first "
-        "row: the uninstrumented times themselves). `(x floor)` = overhead / the floor's overhead "
-        "with the same span pipeline (Batch rows: `floor`; Simple rows: `floor-simple`). "
-        "`µs/chunk` = marginal overhead per chunk: (overhead of a 20-chunk stream - overhead of a "
-        "2-chunk stream) / 18. `spans/call`: spans exported per invoke (a sanity check); "
+        "row: the uninstrumented times themselves). `(x floor)` = overhead / the overhead of the "
+        "floor named in `compared with`, which does the same work on the same span pipeline. "
+        "`µs/chunk` = marginal overhead per chunk: (overhead of a 20-chunk stream - overhead of "
+        "a 2-chunk stream) / 18. `spans/call`: spans exported per invoke (a sanity check); "
         "`attributes`: how many the span of an invoke / a stream carried.",
         "",
-        *report.summary_table(table),
+        *report.summary_table(table, variants),
         "",
     ]
     if table.errors or skipped:
         lines += ["Not measured:", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in {**skipped, **table.errors}.items()]
         lines.append("")
-    lines += ["## Memory", ""]
+    lines += [
+        "### Checks on wall time and memory",
+        "",
+        "The targets are checked on instruction counts (above); these need a clock or RSS.",
+        "",
+        *report.verdict_lines(verdicts),
+        "",
+        "### Memory",
+        "",
+    ]
     if memory:
         lines += [
             "langchain-otel (Batch, metrics on) after a 2,000-call warm-up; method in "
@@ -215,59 +232,8 @@ def render(
         ]
     else:
         lines += ["Not run (`--no-memory`).", ""]
-    lines += [*METHOD, "", "## Every cell", "", *report.detail_table(table), ""]
-    return "\n".join(lines)
-
-
-METHOD = (
-    "## Variants",
-    "",
-    *(f"- `{v.name}`: {v.description}" for v in VARIANTS),
-    "",
-    "- The model is `benchmarks.fake_chat.BenchChatModel`: a `BaseChatModel` subclass with "
-    "instant `_generate`/`_agenerate`/`_stream`/`_astream` and ChatOpenAI-shaped answers "
-    "(`response_metadata` with `id` chatcmpl-…, `model_name`, `system_fingerprint`, "
-    "`finish_reason`, `token_usage`; `usage_metadata` with details; streams of 20 chunks, "
-    "finish/model metadata on the last text chunk, usage on the final chunk). Input: a system "
-    "and a user message.",
-    "- langchain-otel does not know that class, so the `langchain-otel*` rows register "
-    "`BenchOpenAIMapper` (`benchmarks/variants.py`) with `instrument(provider_mappers=[...])`: "
-    "a subclass of `langchain_otel.providers.openai.OpenAIMapper` with "
-    '`model_classes = ("benchmarks.BenchChatModel",)` and `base_url` returning '
-    '"https://api.openai.com/v1", i.e. the path a real `ChatOpenAI` takes. '
-    "`langchain-otel-generic` registers nothing: the generic mapper then calls LangChain's "
-    "private `_get_ls_params` (the fake implements it like ChatOpenAI: it builds the invocation "
-    "params first) on every call.",
-    "- Peers, content capture: Traceloop captures content by default "
-    "(`TRACELOOP_TRACE_CONTENT=true`); measured with `TRACELOOP_TRACE_CONTENT=false`. "
-    "OpenInference captures everything by default; measured with "
-    "`TraceConfig(hide_inputs=True, hide_outputs=True)` (it still serialises inputs and outputs, "
-    "then masks them). The official `opentelemetry-instrumentation-genai-langchain` captures no "
-    "content by default (measured so); it declares a dependency on the `langchain` package, "
-    "which is not installed (only `langchain-core`), so it is instrumented with "
-    "`skip_dep_check=True`. Traceloop and the official one record metrics too (same "
-    "MeterProvider); OpenInference has none. No peer is given `langgraph`/`langchain`, so only "
-    "their chat-model paths run.",
-    "- The floor (`benchmarks/floor.py`): bare wrapt wrappers that start one CLIENT span with 10 "
-    "constant attributes, make it current while the model runs and end it; streams through a "
-    "generator proxy that makes the span current around each step of the real generator.",
-    "",
-    "## Method",
-    "",
-    "- Pipelines: Batch = `BatchSpanProcessor` (SDK defaults) into an exporter that counts and "
-    "drops; Simple = `SimpleSpanProcessor` into `InMemorySpanExporter`, cleared between batches "
-    "(untimed). Both with a `MeterProvider` whose `PeriodicExportingMetricReader` (60 s, "
-    "dropping exporter) is in effect never collected during a run. Sampled-out: `ALWAYS_OFF`.",
-    "- Each variant runs in a fresh process (`benchmarks/worker.py`); every round runs every "
-    "variant once, in a shuffled order. Per op a worker warms up, sizes its batches from the "
-    "warm-up's speed to fill the time budget, then times the batches (GC on, collected before "
-    "each batch); its value for the op is the median batch. A cell is the median over the "
-    "rounds; `spread %` is (max - min) / median over the rounds.",
-    "- `stream-2`/`astream-2` (2-chunk streams of the same answer, same metadata chunks) exist "
-    "only to take the per-chunk slope.",
-    "- The machine is shared and has 2 cores: nothing is pinned, so single cells move by several "
-    "percent between runs (see `spread %`); compare ratios from one run, not across runs.",
-)
+    lines += ["### Every cell", "", *report.detail_table(table, variants), ""]
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -285,7 +251,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=480,
         help="seconds for the whole run: rounds after the third are skipped if they would pass it",
     )
-    parser.add_argument("--variants", default="", help="comma-separated subset")
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma-separated; their floors and the baseline are added (default: every variant "
+        "marked for make bench)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
@@ -294,8 +265,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     variants, skipped = select_variants([n for n in args.variants.split(",") if n])
     for name, reason in skipped.items():
         log(f"skipping {name}: {reason}")
-    results, errors, rounds_done = run_rounds(variants, args)
-    table = build_table(results, errors)
+    worker_results, errors, rounds_done = run_rounds(variants, args)
+    table = build_table(worker_results, errors)
     verdicts = timing_verdicts(table)
     memory = [] if args.no_memory else run_memory(args)
     verdicts += [memory_verdict(result) for result in memory]
@@ -307,9 +278,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "load_before": load_before,
         "load_after": machine.load_average(),
     }
-    text = render(table, verdicts, memory, skipped, machine.describe(), meta)
-    args.out.write_text(text)
-    console = [*report.summary_table(table), "", *report.verdict_lines(verdicts)]
+    lines = render(table, variants, verdicts, memory, skipped, machine.describe(), meta)
+    results.write_section("wall", lines, args.out)
+    console = [*report.summary_table(table, variants), "", *report.verdict_lines(verdicts)]
     if memory:
         console += ["", *report.memory_table(memory)]
     print("\n".join(console))

@@ -8,6 +8,11 @@ LangChain once, before any measured call. Pipelines:
   exporter) is in effect never collected during a run.
 - ``simple``: ``SimpleSpanProcessor`` into an ``InMemorySpanExporter`` (cleared between batches,
   untimed), same metrics.
+- ``discard``: ``SimpleSpanProcessor`` into the dropping exporter, same metrics: no background
+  thread and nothing kept, so every instruction of a call is the call's (``make bench-icount``).
+
+The metrics SDK runs with its default exemplar filter (``trace_based``) unless a variant sets
+``OTEL_METRICS_EXEMPLAR_FILTER`` in its environment.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from benchmarks import fake_chat
 
-BATCH, SIMPLE = "batch", "simple"
+BATCH, SIMPLE, DISCARD = "batch", "simple", "discard"
 METRIC_INTERVAL_MS = 60_000
 
 # Distributions of the peers (PyPI names), by the short name used in variant names.
@@ -93,6 +98,9 @@ class Pipeline:
         if self.kind == BATCH:
             self._dropping = DroppingSpanExporter()
             self.tracer_provider.add_span_processor(BatchSpanProcessor(self._dropping))
+        elif self.kind == DISCARD:
+            self._dropping = DroppingSpanExporter()
+            self.tracer_provider.add_span_processor(SimpleSpanProcessor(self._dropping))
         else:
             self._memory = InMemorySpanExporter()
             self.tracer_provider.add_span_processor(SimpleSpanProcessor(self._memory))
@@ -143,28 +151,34 @@ def _bench_mapper() -> Any:
     return BenchOpenAIMapper()
 
 
-# -- setups: each instruments LangChain and returns its pipeline (None: no SDK at all) ----------
+# -- setups: each instruments LangChain on a pipeline of the given kind and returns the pipeline
+# (None: no SDK at all) ------------------------------------------------------------------------
+
+Setup = Callable[[str], Pipeline | None]
 
 
-def _none() -> Pipeline | None:
+def _none(kind: str) -> Pipeline | None:
     return None
 
 
-def _floor(kind: str) -> Callable[[], Pipeline]:
-    def setup() -> Pipeline:
+def _floor(spans: bool = True, metrics: bool = False) -> Setup:
+    def setup(kind: str) -> Pipeline:
         from benchmarks import floor  # noqa: PLC0415
 
         pipeline = Pipeline(kind)
-        floor.instrument(pipeline.tracer_provider)
+        floor.instrument(
+            pipeline.tracer_provider if spans else None,
+            pipeline.meter_provider if metrics else None,
+        )
         return pipeline
 
     return setup
 
 
 def _langchain_otel(
-    kind: str, sampler: Sampler = ALWAYS_ON, mapped: bool = True
-) -> Callable[[], Pipeline]:
-    def setup() -> Pipeline:
+    sampler: Sampler = ALWAYS_ON, mapped: bool = True, metrics: bool = True
+) -> Setup:
+    def setup(kind: str) -> Pipeline:
         from langchain_otel import LangChainInstrumentor  # noqa: PLC0415
 
         pipeline = Pipeline(kind, sampler)
@@ -172,137 +186,204 @@ def _langchain_otel(
             tracer_provider=pipeline.tracer_provider,
             meter_provider=pipeline.meter_provider,
             provider_mappers=[_bench_mapper()] if mapped else [],
+            metrics_enabled=metrics,
         )
         return pipeline
 
     return setup
 
 
-def _traceloop(kind: str) -> Callable[[], Pipeline]:
-    def setup() -> Pipeline:
-        from opentelemetry.instrumentation.langchain import LangchainInstrumentor  # noqa: PLC0415
+def _traceloop(kind: str) -> Pipeline:
+    from opentelemetry.instrumentation.langchain import LangchainInstrumentor  # noqa: PLC0415
 
-        pipeline = Pipeline(kind)
-        LangchainInstrumentor().instrument(
-            tracer_provider=pipeline.tracer_provider, meter_provider=pipeline.meter_provider
-        )
-        return pipeline
-
-    return setup
+    pipeline = Pipeline(kind)
+    LangchainInstrumentor().instrument(
+        tracer_provider=pipeline.tracer_provider, meter_provider=pipeline.meter_provider
+    )
+    return pipeline
 
 
-def _openinference(kind: str) -> Callable[[], Pipeline]:
-    def setup() -> Pipeline:
-        from openinference.instrumentation import TraceConfig  # noqa: PLC0415
-        from openinference.instrumentation.langchain import LangChainInstrumentor  # noqa: PLC0415
+def _openinference(kind: str) -> Pipeline:
+    from openinference.instrumentation import TraceConfig  # noqa: PLC0415
+    from openinference.instrumentation.langchain import LangChainInstrumentor  # noqa: PLC0415
 
-        pipeline = Pipeline(kind)
-        LangChainInstrumentor().instrument(
-            tracer_provider=pipeline.tracer_provider,
-            config=TraceConfig(hide_inputs=True, hide_outputs=True),
-        )
-        return pipeline
-
-    return setup
+    pipeline = Pipeline(kind)
+    LangChainInstrumentor().instrument(
+        tracer_provider=pipeline.tracer_provider,
+        config=TraceConfig(hide_inputs=True, hide_outputs=True),
+    )
+    return pipeline
 
 
-def _otel_genai(kind: str) -> Callable[[], Pipeline]:
-    def setup() -> Pipeline:
-        from opentelemetry.instrumentation.genai.langchain import (  # noqa: PLC0415
-            LangChainInstrumentor,
-        )
+def _otel_genai(kind: str) -> Pipeline:
+    from opentelemetry.instrumentation.genai.langchain import (  # noqa: PLC0415
+        LangChainInstrumentor,
+    )
 
-        pipeline = Pipeline(kind)
-        # It declares a dependency on the ``langchain`` package (not installed here: only
-        # ``langchain-core`` is); the chat-model callbacks it hooks live in ``langchain-core``.
-        LangChainInstrumentor().instrument(
-            tracer_provider=pipeline.tracer_provider,
-            meter_provider=pipeline.meter_provider,
-            skip_dep_check=True,
-        )
-        return pipeline
+    pipeline = Pipeline(kind)
+    # It declares a dependency on the ``langchain`` package (not installed here: only
+    # ``langchain-core`` is); the chat-model callbacks it hooks live in ``langchain-core``.
+    LangChainInstrumentor().instrument(
+        tracer_provider=pipeline.tracer_provider,
+        meter_provider=pipeline.meter_provider,
+        skip_dep_check=True,
+    )
+    return pipeline
 
-    return setup
+
+BASELINE = "uninstrumented"
+FLOOR, FLOOR_METRICS, METRICS_ONLY = "floor", "floor-metrics", "metrics-only"
+SUBJECT = "langchain-otel"
+METRICS_OFF = "langchain-otel-metrics-off"
+SAMPLED_OUT = "langchain-otel-sampled-out"
+EXEMPLARS_OFF = {"OTEL_METRICS_EXEMPLAR_FILTER": "always_off"}
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     description: str
-    setup: Callable[[], Pipeline | None]
-    #: The floor variant whose overhead this one is compared with (same span pipeline).
-    floor: str = "floor"
+    setup: Setup
+    #: The span pipeline of ``make bench`` (``make bench-icount`` always uses ``discard``).
+    kind: str = BATCH
+    #: The floor that does the same work (same signals, same span pipeline), to compare with;
+    #: None for the floors themselves and the baseline.
+    floor: str | None = FLOOR_METRICS
     #: The peer (key of PEERS) this variant needs installed.
     peer: str | None = None
     #: Environment of the worker process (on top of a scrubbed one).
     env: Mapping[str, str] = field(default_factory=dict)
+    #: Run by ``make bench`` without ``--variants``.
+    wall: bool = True
+    #: Run by ``make bench-icount`` (its variants use the ``discard`` pipeline whatever ``kind``).
+    icount: bool = True
 
+    def make(self, kind: str | None = None) -> Pipeline | None:
+        """Set up this variant on its own pipeline kind, or on ``kind``."""
+        return self.setup(kind or self.kind)
 
-BASELINE = "uninstrumented"
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant(BASELINE, "no instrumentation, no SDK", _none),
-    Variant("floor", "bare wrapt span wrapper, Batch", _floor(BATCH)),
+    Variant(BASELINE, "no instrumentation, no SDK", _none, floor=None),
     Variant(
-        "floor-simple", "bare wrapt span wrapper, Simple+memory", _floor(SIMPLE), "floor-simple"
+        FLOOR, "bare floor: one span, 10 constant attributes, no metrics", _floor(), floor=None
     ),
-    Variant("langchain-otel", "spans+metrics, Batch", _langchain_otel(BATCH)),
+    Variant(
+        FLOOR_METRICS,
+        "floor + metrics: the bare floor plus the spec's metric points, in the span's context",
+        _floor(metrics=True),
+        floor=None,
+    ),
+    Variant(
+        METRICS_ONLY,
+        "metrics-only floor: the floor's metric points, no span",
+        _floor(spans=False, metrics=True),
+        floor=None,
+    ),
+    Variant(
+        "floor-simple", "bare floor, Simple+memory", _floor(), SIMPLE, floor=None, icount=False
+    ),
+    Variant(
+        "floor-metrics-simple",
+        "floor + metrics, Simple+memory",
+        _floor(metrics=True),
+        SIMPLE,
+        floor=None,
+        icount=False,
+    ),
+    Variant(SUBJECT, "spans+metrics", _langchain_otel()),
     Variant(
         "langchain-otel-simple",
         "spans+metrics, Simple+memory",
-        _langchain_otel(SIMPLE),
-        "floor-simple",
+        _langchain_otel(),
+        SIMPLE,
+        floor="floor-metrics-simple",
+        icount=False,
     ),
     Variant(
-        "langchain-otel-sampled-out",
-        "ALWAYS_OFF sampler, metrics on, Batch",
-        _langchain_otel(BATCH, ALWAYS_OFF),
+        METRICS_OFF,
+        "spans only: instrument(metrics_enabled=False)",
+        _langchain_otel(metrics=False),
+        floor=FLOOR,
+    ),
+    Variant(
+        SAMPLED_OUT,
+        "ALWAYS_OFF sampler, metrics on",
+        _langchain_otel(ALWAYS_OFF),
+        floor=METRICS_ONLY,
     ),
     Variant(
         "langchain-otel-generic",
-        "no mapper registered (generic mapper), Batch",
-        _langchain_otel(BATCH, mapped=False),
+        "no mapper registered (generic mapper)",
+        _langchain_otel(mapped=False),
+        icount=False,
+    ),
+    Variant(
+        "langchain-otel-exemplars-off",
+        "spans+metrics, OTEL_METRICS_EXEMPLAR_FILTER=always_off",
+        _langchain_otel(),
+        floor="floor-metrics-exemplars-off",
+        env=EXEMPLARS_OFF,
+        wall=False,
+    ),
+    Variant(
+        "floor-metrics-exemplars-off",
+        "floor + metrics, OTEL_METRICS_EXEMPLAR_FILTER=always_off",
+        _floor(metrics=True),
+        floor=None,
+        env=EXEMPLARS_OFF,
+        wall=False,
     ),
     Variant(
         "traceloop",
-        "Traceloop, content off, Batch",
-        _traceloop(BATCH),
+        "Traceloop, content off",
+        _traceloop,
         peer="traceloop",
         env={"TRACELOOP_TRACE_CONTENT": "false"},
     ),
     Variant(
         "traceloop-simple",
         "Traceloop, content off, Simple+memory",
-        _traceloop(SIMPLE),
-        "floor-simple",
+        _traceloop,
+        SIMPLE,
+        floor="floor-metrics-simple",
         peer="traceloop",
         env={"TRACELOOP_TRACE_CONTENT": "false"},
+        wall=False,
+        icount=False,
     ),
     Variant(
         "openinference",
-        "OpenInference, inputs/outputs hidden, Batch",
-        _openinference(BATCH),
+        "OpenInference, inputs/outputs hidden (no metrics)",
+        _openinference,
+        floor=FLOOR,
         peer="openinference",
     ),
     Variant(
         "openinference-simple",
         "OpenInference, inputs/outputs hidden, Simple+memory",
-        _openinference(SIMPLE),
-        "floor-simple",
+        _openinference,
+        SIMPLE,
+        floor="floor-simple",
         peer="openinference",
+        wall=False,
+        icount=False,
     ),
     Variant(
         "otel-genai",
-        "official genai-langchain, default (no content), Batch",
-        _otel_genai(BATCH),
+        "official genai-langchain, default (no content)",
+        _otel_genai,
         peer="otel-genai",
     ),
     Variant(
         "otel-genai-simple",
         "official genai-langchain, default (no content), Simple+memory",
-        _otel_genai(SIMPLE),
-        "floor-simple",
+        _otel_genai,
+        SIMPLE,
+        floor="floor-metrics-simple",
         peer="otel-genai",
+        wall=False,
+        icount=False,
     ),
 )
 

@@ -17,7 +17,7 @@ from benchmarks.workloads import OPS, time_op
 
 
 def run(variant_name: str, budget_s: float, batches: int, warmup_s: float) -> dict[str, Any]:
-    pipeline = BY_NAME[variant_name].setup()
+    pipeline = BY_NAME[variant_name].make()
     between = pipeline.clear if pipeline is not None else (lambda: None)
     ops: dict[str, Any] = {}
     exported = pipeline.spans_exported() if pipeline is not None else 0

@@ -7,10 +7,6 @@ from typing import Any
 
 import langchain_core.tools.base as tools_base
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.callbacks.manager import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tracers._streaming import _StreamingCallbackHandler
@@ -48,8 +44,6 @@ PATCHED = (
     (BaseChatModel, "_agenerate_with_cache"),
     (BaseChatModel, "stream"),
     (BaseChatModel, "astream"),
-    (CallbackManagerForLLMRun, "on_llm_new_token"),
-    (AsyncCallbackManagerForLLMRun, "on_llm_new_token"),
     *(
         ((BaseChatModel, "_convert_cached_generations"),)
         if hasattr(BaseChatModel, "_convert_cached_generations")

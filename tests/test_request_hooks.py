@@ -181,3 +181,18 @@ def test_a_stream_falling_back_to_invoke_is_one_span_and_nested_calls_get_their_
     assert inner.parent.span_id == outer.context.span_id
     assert "gen_ai.request.stream" not in outer.attributes  # the fallback made a plain request
     assert outer.attributes["gen_ai.response.id"] == METADATA["id"]  # read from its result
+
+
+def test_the_run_manager_is_left_as_it_was(span_exporter):
+    managers = []
+
+    class ChatKeepingItsManager(ChatScripted):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            managers.append(run_manager)
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    ChatKeepingItsManager().invoke("hi", {"callbacks": [StreamingHandler()]}, stream=False)
+
+    (manager,) = managers
+    assert "on_llm_new_token" not in vars(manager)  # the request's tap is gone
+    assert len(chat_spans(span_exporter)) == 1

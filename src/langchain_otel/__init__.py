@@ -40,12 +40,11 @@ from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
 from langchain_otel._peers import PeerCheck
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
-from langchain_otel._structure_wrappers import StructureSpans
+from langchain_otel._structure_wrappers import LazyPatches, StructureSpans, Target
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
     observed_llm_end,
-    observed_token,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -95,10 +94,8 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
         *requests,
         (_CHAT_MODULE, chat, "stream", traced_stream(telemetry)),
         (_CHAT_MODULE, chat, "astream", traced_astream(telemetry)),
-        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
-        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_new_token", observed_token()),
     ]
-    patches.extend(_completion_patches(telemetry))
+    patches.extend(_completion_patches())
     if hasattr(BaseChatModel, "_convert_cached_generations"):
         patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
     else:
@@ -108,23 +105,25 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
     return patches
 
 
-def _completion_patches(telemetry: ChatTelemetry) -> list[Patch]:
-    """``text_completion`` spans: ``BaseLLM._generate_helper``/``_agenerate_helper`` (one
-    ``_generate`` call, for the prompts the cache did not answer) and ``stream``/``astream``;
-    ``on_llm_end`` hands a stream its whole answer. Private hooks: absent, no completion spans."""
-    from langchain_core.language_models.llms import BaseLLM  # noqa: PLC0415
-
-    llm = "BaseLLM"
-    if not (hasattr(BaseLLM, "_generate_helper") and hasattr(BaseLLM, "_agenerate_helper")):
-        _logger.debug("langchain-otel: no BaseLLM._generate_helper; no text_completion spans")
-        return []
+def _completion_patches() -> list[Patch]:
+    """``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the stream yields text)."""
     return [
-        (_LLM_MODULE, llm, "_generate_helper", traced_request(telemetry.start_completion)),
-        (_LLM_MODULE, llm, "_agenerate_helper", traced_arequest(telemetry.start_completion)),
-        (_LLM_MODULE, llm, "stream", traced_stream(telemetry.completion_streams)),
-        (_LLM_MODULE, llm, "astream", traced_astream(telemetry.completion_streams)),
         (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
         (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+    ]
+
+
+def _completion_targets(telemetry: ChatTelemetry) -> list[Target]:
+    """``text_completion`` spans: ``BaseLLM._generate_helper``/``_agenerate_helper`` (one
+    ``_generate`` call, for the prompts the cache did not answer) and ``stream``/``astream``.
+    Wrapped when ``langchain_core.language_models.llms`` is imported (it pulls in tenacity and
+    yaml, so ``instrument()`` does not); a missing private hook is skipped, logged at debug."""
+    start, streams = telemetry.start_completion, telemetry.completion_streams
+    return [
+        Target(_LLM_MODULE, "BaseLLM", "_generate_helper", traced_request(start)),
+        Target(_LLM_MODULE, "BaseLLM", "_agenerate_helper", traced_arequest(start)),
+        Target(_LLM_MODULE, "BaseLLM", "stream", traced_stream(streams)),
+        Target(_LLM_MODULE, "BaseLLM", "astream", traced_astream(streams)),
     ]
 
 
@@ -197,6 +196,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, wrapper in self._patched:
             wrap(module, f"{cls}.{method}", wrapper)
         peers = PeerCheck()
+        self._completions: LazyPatches | None = LazyPatches(_completion_targets(telemetry))
         self._embeddings: EmbeddingSpans | None = EmbeddingSpans(telemetry)
         self._structure = (
             StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
@@ -210,6 +210,10 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
             unwrap(module, f"{cls}.{method}")
         self._patched = []
+        completions = getattr(self, "_completions", None)
+        if completions is not None:
+            completions.undo()
+        self._completions = None
         embeddings = getattr(self, "_embeddings", None)
         if embeddings is not None:
             embeddings.remove()

@@ -90,10 +90,9 @@ class ChatTelemetry:
         it): a stream's plain-request fallback is already current and ended by the stream.
         """
         run_manager = kwargs.get("run_manager", args[2] if len(args) > 2 else None)
-        run_id = getattr(run_manager, "run_id", None)
         fallback = _awaiting_fallback(model)
         if fallback is not None:
-            fallback.adopt_request(run_id)
+            fallback.adopt_request(run_manager)
             return fallback, False
         request_kwargs = {k: v for k, v in kwargs.items() if k != "run_manager"}
         if len(args) > 1 and "stop" not in request_kwargs:
@@ -104,9 +103,11 @@ class ChatTelemetry:
             request_kwargs,
             streaming=request_kwargs.get("stream") is True,
             messages=messages if isinstance(messages, list) else [],
-            run_id=run_id,
         )
-        return (invocation, True) if invocation is not None else None
+        if invocation is None:
+            return None
+        invocation.tap_tokens(run_manager)
+        return invocation, True
 
     def start_completion(
         self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
@@ -115,10 +116,10 @@ class ChatTelemetry:
         run_managers, *, new_arg_supported, **kw)``: one ``_generate`` call, which LangChain
         makes only for prompts its cache did not answer."""
         run_managers = kwargs.get("run_managers", args[2] if len(args) > 2 else None)
-        run_id = getattr(run_managers[0], "run_id", None) if run_managers else None
+        run_manager = run_managers[0] if run_managers else None  # LangChain passes _generate this
         fallback = _awaiting_fallback(model)
         if fallback is not None:
-            fallback.adopt_request(run_id)
+            fallback.adopt_request(run_manager)
             return fallback, False
         request_kwargs = {
             k: v for k, v in kwargs.items() if k not in ("run_managers", "new_arg_supported")
@@ -133,10 +134,12 @@ class ChatTelemetry:
             messages=[TextMessage("human", p) for p in prompts if isinstance(p, str)]
             if isinstance(prompts, list)
             else [],
-            run_id=run_id,
             operation=sc.OPERATION_TEXT_COMPLETION,
         )
-        return (invocation, True) if invocation is not None else None
+        if invocation is None:
+            return None
+        invocation.tap_tokens(run_manager)
+        return invocation, True
 
     @property
     def completion_streams(self) -> StreamStarter:
@@ -177,7 +180,6 @@ class ChatTelemetry:
         streaming: bool,
         messages: list[object] | None,
         call_args: Sequence[Any] = (),
-        run_id: object = None,
         awaits_fallback: bool = False,
         operation: str = sc.OPERATION_CHAT,
     ) -> ChatInvocation | None:
@@ -214,7 +216,6 @@ class ChatTelemetry:
         invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns, start_clock)
         invocation.client_decides = on_wire is not None
         invocation.completion = completion
-        invocation.run_id = run_id
         invocation.awaits_fallback = awaits_fallback
         call_context = trace.set_span_in_context(
             span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
@@ -384,9 +385,9 @@ class ChatInvocation:
         "model_id",
         "recording",
         "result",
-        "run_id",
         "span",
         "streaming",
+        "tapped",
     )
 
     def __init__(
@@ -412,8 +413,8 @@ class ChatInvocation:
         self._start_clock = start_clock  # monotonic: every duration
         self._ended = False
         self.context: Context = _EMPTY_CONTEXT
-        #: The run id whose token callbacks belong to this request.
-        self.run_id: object = None
+        #: The run manager whose token callbacks this request taps (see ``tap_tokens``).
+        self.tapped: object = None
         #: A stream waiting for LangChain's plain-request fallback (adopted once).
         self.awaits_fallback = False
         #: A stream whose fallback request was adopted: its own chunks are the answer, re-yielded.
@@ -449,12 +450,45 @@ class ChatInvocation:
         except Exception:
             _logger.debug("langchain-otel: reading the input messages failed", exc_info=True)
 
-    def adopt_request(self, run_id: object) -> None:
+    def adopt_request(self, run_manager: object) -> None:
         """LangChain answers this stream with one plain request: that request is this span's."""
         self.awaits_fallback = False
         self.adopted = True
         self.streaming = False
-        self.run_id = run_id
+        self.tap_tokens(run_manager)
+
+    def tap_tokens(self, run_manager: object) -> None:
+        """See the chunks LangChain reports to this request's run manager: they say the request
+        streamed on the wire, and carry its answer piece by piece.
+
+        An instance attribute over the class's ``on_llm_new_token``, for this one manager (made by
+        LangChain for this request, discarded after it) and removed at the end: no other
+        callback, and no ``stream()`` chunk, pays for it.
+        """
+        if run_manager is None:
+            return
+        try:
+            report = run_manager.on_llm_new_token  # type: ignore[attr-defined]
+            note = self.request_chunk
+
+            def on_llm_new_token(token: str, *args: Any, **kwargs: Any) -> Any:
+                chunk = kwargs.get("chunk")
+                if chunk is not None:
+                    note(chunk)
+                return report(token, *args, **kwargs)
+
+            run_manager.on_llm_new_token = on_llm_new_token  # type: ignore[attr-defined]
+            self.tapped = run_manager
+        except Exception:  # a manager that takes no attributes: chunks go unseen
+            _logger.debug("langchain-otel: cannot tap the run manager", exc_info=True)
+
+    def _untap(self) -> None:
+        tapped, self.tapped = self.tapped, None
+        if tapped is not None:
+            try:
+                vars(tapped).pop("on_llm_new_token", None)
+            except Exception:
+                _logger.debug("langchain-otel: cannot untap the run manager", exc_info=True)
 
     def stream_chunk(self, chunk: Any) -> None:
         """A chunk ``stream``/``astream`` yielded."""
@@ -537,6 +571,7 @@ class ChatInvocation:
             self.span.end(end_time=end_ns)
         except Exception:
             _logger.debug("langchain-otel: ending the span failed", exc_info=True)
+        self._untap()
         # Drop what the ended call no longer needs: the context holds this invocation, and a
         # traceback that outlives the call (a re-raised exception object) holds its frames.
         self.context = _EMPTY_CONTEXT
@@ -620,17 +655,20 @@ class ChatInvocation:
         ):
             return span_attributes
         metric_attributes = self._attributes
+        # In the span's context, so a sampled call's points carry it as an exemplar; a span
+        # sampled out can be no exemplar, and the empty context spares the filter its lookup.
+        point_context = self.context if self.recording else _EMPTY_CONTEXT
         metrics.record(
             metric_attributes,
             elapsed_ns / 1e9,
             _token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
             _token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
             kind,
-            self.context,
+            point_context,
         )
         if time_to_first_chunk is not None:
             metrics.record_stream_timing(
-                metric_attributes, time_to_first_chunk, chunks.times or (), self.context
+                metric_attributes, time_to_first_chunk, chunks.times or (), point_context
             )
         return span_attributes
 

@@ -7,8 +7,6 @@
   the returned message).
 - ``traced_stream`` / ``traced_astream`` on ``stream``/``astream``, which call the provider's
   ``_stream`` directly.
-- ``observed_token`` on the run managers' ``on_llm_new_token``: a chunk of a request that streams
-  on the wire inside ``invoke`` (a streaming callback handler, ``streaming=True`` ...).
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
 
 The user's call runs outside every guard: its result and exceptions reach the caller unchanged.
@@ -116,25 +114,6 @@ def traced_astream(telemetry: StreamStarter) -> Wrapper:
         if not is_instrumentation_enabled():
             return stream
         return astream_through(stream, telemetry, instance, args, kwargs)
-
-    return wrapper
-
-
-def observed_token() -> Wrapper:
-    """``on_llm_new_token`` (sync and async managers): hand the chunk to its request."""
-
-    def wrapper(
-        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        invocation = current_invocation()
-        if invocation is not None and invocation.run_id is not None:
-            try:
-                chunk = kwargs.get("chunk")
-                if chunk is not None and instance.run_id == invocation.run_id:
-                    invocation.request_chunk(chunk)
-            except Exception:
-                _logger.debug("langchain-otel: reading a token callback failed", exc_info=True)
-        return wrapped(*args, **kwargs)
 
     return wrapper
 

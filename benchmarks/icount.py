@@ -1,0 +1,394 @@
+"""``make bench-icount``: CPU instructions per call under callgrind; the targets; ``RESULTS.md``.
+
+Each variant runs once, in a fresh process under ``valgrind --tool=callgrind`` (``--jobs`` at a
+time: the counts do not depend on load), on the ``discard`` pipeline; ``benchmarks.icount_worker``
+runs ``n1`` then ``n2`` calls of each op between markers that make callgrind dump its counters, and
+instructions per call are ``(I(n2) - I(n1)) / (n2 - n1)``: start-up, warm-up and the markers'
+own costs cancel. Overhead = a variant's instructions per call minus the uninstrumented ones;
+each overhead is compared with the overhead of the floor doing the same work (``Variant.floor``).
+Writes the ``icount`` part of ``RESULTS.md`` (the targets are checked here) and the raw numbers
+to ``benchmarks/.work/icount.json``.
+
+``python -m benchmarks.icount [--n1 20] [--n2 60] [--ops invoke,stream,stream-2] [--jobs 2]
+[--variants a,b] [--keep]`` (``stream-2`` gives the per-chunk cost; ``ainvoke`` and ``astream`` are
+measured the same way when named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine, report, results
+from benchmarks.analysis import Cell, Table, Verdict, fair_verdicts
+from benchmarks.icount_worker import DUMPS_PER_OP, MARKER
+from benchmarks.run import WORK, log, select_variants, worker_env
+from benchmarks.variants import BASELINE, Variant
+from benchmarks.workloads import LONG_CHUNKS, SHORT_CHUNKS, SHORT_OF
+
+CALLGRIND_DIR = WORK / "icount"
+RAW = WORK / "icount.json"
+DEFAULT_OPS = "invoke,stream,stream-2"
+EXEMPLAR_PAIRS = (
+    ("langchain-otel", "langchain-otel-exemplars-off"),
+    ("floor-metrics", "floor-metrics-exemplars-off"),
+)
+
+
+def valgrind_version() -> str | None:
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        return None
+    done = subprocess.run(["valgrind", "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
+
+
+def totals(path: Path) -> int:
+    """The instruction total of one callgrind dump (its ``totals:`` or ``summary:`` line)."""
+    summary = None
+    with path.open() as dump:
+        for line in dump:
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+            if line.startswith("summary:"):
+                summary = int(line.split()[1])
+    if summary is None:
+        raise ValueError(f"{path}: no totals line")
+    return summary
+
+
+def dumps(base: Path) -> list[Path]:
+    """The numbered dumps of one run (``base.1``, ``base.2``, …), in order."""
+    numbered = [path for path in base.parent.glob(base.name + ".*") if path.suffix[1:].isdigit()]
+    return sorted(numbered, key=lambda path: int(path.suffix[1:]))
+
+
+def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
+    """Instructions per call of each op, or ``{"error": ...}``."""
+    base = CALLGRIND_DIR / f"{variant.name}.cg"
+    for old in [base, *base.parent.glob(base.name + ".*")]:
+        old.unlink(missing_ok=True)
+    out = CALLGRIND_DIR / f"{variant.name}.json"
+    out.unlink(missing_ok=True)
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={base}",
+        f"--dump-before={MARKER}",
+        "--instr-atstart=no",
+        "--dump-instr=no",
+        "--collect-systime=no",
+        sys.executable,
+        "-m",
+        "benchmarks.icount_worker",
+        "--variant",
+        variant.name,
+        "--ops",
+        ",".join(args.ops),
+        "--warmup",
+        str(args.warmup),
+        "--n1",
+        str(args.n1),
+        "--n2",
+        str(args.n2),
+        "--out",
+        str(out),
+        "--instrument-from-setup",
+    ]
+    env = worker_env(variant.env)
+    env["PYTHONHASHSEED"] = "0"
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=results.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"variant": variant.name, "error": f"timed out after {args.timeout:.0f} s"}
+    seconds = time.perf_counter() - started
+    try:
+        data: dict[str, Any] = json.loads(out.read_text())
+    except (OSError, ValueError):
+        tail = [line for line in done.stderr.strip().splitlines() if not line.startswith("==")]
+        return {"variant": variant.name, "error": f"exit {done.returncode}: {tail[-3:]}"}
+    parts = dumps(base)
+    expected = DUMPS_PER_OP * len(args.ops)
+    if len(parts) != expected:
+        return {"variant": variant.name, "error": f"{len(parts)} dumps, expected {expected}"}
+    counts = [totals(path) for path in parts]
+    per_call = {}
+    for index, op in enumerate(args.ops):
+        _prefix, first, second = counts[index * DUMPS_PER_OP : (index + 1) * DUMPS_PER_OP]
+        per_call[op] = (second - first) / (args.n2 - args.n1)
+    if not args.keep:
+        for path in [base, *parts]:
+            path.unlink(missing_ok=True)
+    return {
+        "variant": variant.name,
+        "instructions": per_call,
+        "spans_per_call": data["spans_per_call"],
+        "seconds": seconds,
+    }
+
+
+def build_table(raw: Sequence[Mapping[str, Any]]) -> Table:
+    """The instruction counts as a ``Table`` (one "round" per cell; the unit is instructions)."""
+    cells: dict[str, dict[str, Cell]] = {}
+    errors = {}
+    for result in raw:
+        name = str(result["variant"])
+        if "error" in result:
+            errors[name] = str(result["error"])
+            continue
+        cells[name] = {
+            op: Cell([float(count)], float(result["spans_per_call"].get(op, 0.0)), 0)
+            for op, count in result["instructions"].items()
+        }
+    return Table(cells, errors)
+
+
+def kilo(value: float | None, sign: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 1000:+,.1f}k" if sign else f"{value / 1000:,.1f}k"
+
+
+def _fmt_kilo(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 1000:,.1f}k instructions"
+
+
+def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str]) -> list[str]:
+    main_ops = [op for op in ops if op in ("invoke", "ainvoke", "stream", "astream")]
+    slopes = [op for op in main_ops if SHORT_OF.get(op) in ops]
+    header = [
+        "variant",
+        "compared with",
+        *(f"{op}: overhead (x floor)" for op in main_ops),
+        *(f"{op}: per chunk" for op in slopes),
+        "spans/call",
+    ]
+    rows = []
+    for variant in variants:
+        name = variant.name
+        if name not in table.cells:
+            continue
+        if name == BASELINE:
+            cells = [f"**{kilo(table.median(name, op))}/call**" for op in main_ops]
+            rows.append([f"{name} (absolute)", "-", *cells, *(["-"] * len(slopes)), "0"])
+            continue
+        cells = []
+        for op in main_ops:
+            ratio = table.floor_ratio(name, op)
+            cells.append(
+                kilo(table.overhead(name, op), sign=True)
+                + (f" (**{ratio:.2f}x**)" if ratio is not None else "")
+            )
+        chunks = [kilo(table.per_chunk(name, op), sign=True) for op in slopes]
+        spans = table.cells[name][main_ops[0]].spans_per_call
+        floor = variant.floor or "(a floor)"
+        rows.append([name, floor, *cells, *chunks, f"{spans:.2f}"])
+    return report._rows(header, rows)
+
+
+def floors_table(table: Table, ops: Sequence[str]) -> list[str]:
+    """What the floors' work costs, and the metric points' share."""
+    main_ops = [op for op in ops if op not in SHORT_OF.values()]
+    rows = []
+    for label, value in (
+        ("bare floor (span)", lambda op: table.overhead("floor", op)),
+        ("floor+metrics (span + points)", lambda op: table.overhead("floor-metrics", op)),
+        ("metrics-only (points)", lambda op: table.overhead("metrics-only", op)),
+        (
+            "floor+metrics - bare floor (points in a span's context)",
+            lambda op: _difference(table, "floor-metrics", "floor", op),
+        ),
+    ):
+        rows.append([label, *(kilo(value(op), sign=True) for op in main_ops)])
+    return report._rows(["floor", *main_ops], rows)
+
+
+def _difference(table: Table, one: str, other: str, op: str) -> float | None:
+    if not (table.has(one, op) and table.has(other, op)):
+        return None
+    return table.median(one, op) - table.median(other, op)
+
+
+def exemplar_table(table: Table, ops: Sequence[str]) -> list[str]:
+    main_ops = [op for op in ops if op not in SHORT_OF.values()]
+    rows = []
+    for with_exemplars, without in EXEMPLAR_PAIRS:
+        cells = []
+        for op in main_ops:
+            difference = _difference(table, with_exemplars, without, op)
+            cells.append(kilo(difference, sign=True))
+        rows.append([f"`{with_exemplars}`: trace_based - always_off", *cells])
+    return report._rows(["exemplars per call", *main_ops], rows)
+
+
+def exemplar_notes(table: Table, ops: Sequence[str]) -> list[str]:
+    """Where our points pay far less for exemplars than the floor's, they were recorded outside
+    the span's context (no exemplar): say what the ratio is with exemplars off on both sides."""
+    (ours, ours_off), (floor, floor_off) = EXEMPLAR_PAIRS
+    notes = []
+    for op in ops:
+        if op in SHORT_OF.values():
+            continue
+        mine, theirs = (
+            _difference(table, ours, ours_off, op),
+            _difference(table, floor, floor_off, op),
+        )
+        ratio = table.floor_ratio(ours_off, op)
+        if mine is None or theirs is None or ratio is None or mine >= theirs / 2:
+            continue
+        notes.append(
+            f"- {op}: `{ours}` pays {kilo(mine)} for exemplars, the floor {kilo(theirs)}: its "
+            "points are recorded outside the span's context, so they carry no exemplar. With "
+            f"exemplars off on both sides (the same work) its ratio is **{ratio:.2f}x**."
+        )
+    return [*notes, ""] if notes else []
+
+
+def render(
+    table: Table,
+    variants: Sequence[Variant],
+    verdicts: Sequence[Verdict],
+    skipped: Mapping[str, str],
+    ops: Sequence[str],
+    meta: Mapping[str, str],
+) -> list[str]:
+    passed = sum(1 for verdict in verdicts if verdict.passed)
+    lines = [
+        "## Targets (instruction counts, `make bench-icount`)",
+        "",
+        f"Written by `make bench-icount` (`{meta['command']}`) on {meta['date']} in "
+        f"{meta['duration']}; {meta['valgrind']}, CPython {meta['python']}, revision "
+        f"`{meta['revision']}`, langchain-core {meta['langchain-core']}, opentelemetry-sdk "
+        f"{meta['opentelemetry-sdk']}. Instructions per call from {meta['n1']} and "
+        f"{meta['n2']} calls after {meta['warmup']} warm-up calls, `discard` pipeline "
+        "(`SimpleSpanProcessor` into a dropping exporter); overhead = minus the uninstrumented "
+        "count. Each target compares the overheads of one of our configurations and of the "
+        "floor that does the same work.",
+        "",
+        f"**{passed} of {len(verdicts)} targets pass.**",
+        "",
+        *report.verdict_lines(verdicts),
+        "",
+        "### Instructions per call",
+        "",
+        "Overhead in instructions per call (k = thousand; first row: the uninstrumented "
+        "counts themselves); `(x floor)` = overhead / the overhead of the floor named in "
+        "`compared with`."
+        + (
+            " `per chunk`: (overhead of a 20-chunk stream - overhead of a 2-chunk stream) / "
+            f"{LONG_CHUNKS - SHORT_CHUNKS}."
+            if any(short in ops for short in SHORT_OF.values())
+            else ""
+        ),
+        "",
+        *summary_table(table, variants, ops),
+        "",
+    ]
+    if table.errors or skipped:
+        lines += ["Not measured:", ""]
+        lines += [f"- `{name}`: {reason}" for name, reason in {**skipped, **table.errors}.items()]
+        lines.append("")
+    lines += [
+        "### The floors",
+        "",
+        "What the reference work costs (overhead, instructions per call).",
+        "",
+        *floors_table(table, ops),
+        "",
+        "### Exemplars",
+        "",
+        "The cost of exemplars per call: the same variant with the SDK's exemplar filter "
+        "`trace_based` (the default) minus with `always_off` (`OTEL_METRICS_EXEMPLAR_FILTER`). "
+        "Exemplars attach only to points recorded in a sampled span's context: the floor "
+        "records its points in the span's context.",
+        "",
+        *exemplar_table(table, ops),
+        "",
+        *exemplar_notes(table, ops),
+    ]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n1", type=int, default=20)
+    parser.add_argument("--n2", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--ops", default=DEFAULT_OPS, help="comma-separated, of workloads.OPS")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per variant")
+    parser.add_argument("--variants", default="", help="comma-separated; floors are added")
+    parser.add_argument("--keep", action="store_true", help="keep the callgrind dumps")
+    parser.add_argument("--out", type=Path, default=results.RESULTS)
+    raw_argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(raw_argv)
+    args.ops = [op for op in args.ops.split(",") if op]
+    if args.n2 <= args.n1:
+        parser.error("--n2 must be larger than --n1")
+    version = valgrind_version()
+    if version is None:
+        raise SystemExit("bench-icount needs valgrind (apt-get install -y valgrind)")
+    CALLGRIND_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    variants, skipped = select_variants([n for n in args.variants.split(",") if n], "icount")
+    for name, reason in skipped.items():
+        log(f"skipping {name}: {reason}")
+    raw: list[dict[str, Any]] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(run_variant, variant, args): variant for variant in variants}
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            raw.append(result)
+            if "error" in result:
+                log(f"{result['variant']} failed: {result['error']}")
+            else:
+                counts = ", ".join(
+                    f"{op} {kilo(value)}" for op, value in result["instructions"].items()
+                )
+                log(f"{result['variant']}: {counts} ({result['seconds']:.0f} s)")
+    order = {variant.name: index for index, variant in enumerate(variants)}
+    raw.sort(key=lambda result: order[result["variant"]])
+    table = build_table(raw)
+    verdict_ops = [op for op in args.ops if op not in SHORT_OF.values()]
+    verdicts = fair_verdicts(table, verdict_ops, _fmt_kilo)
+    info = machine.describe()
+    meta = {
+        "command": " ".join([".venv-bench/bin/python -m benchmarks.icount", *raw_argv]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "duration": f"{time.perf_counter() - started:.0f} s",
+        "valgrind": version,
+        "python": info["Python"].split()[-1],
+        "revision": info["revision"],
+        "langchain-core": info["langchain-core"],
+        "opentelemetry-sdk": info["opentelemetry-sdk"],
+        "n1": str(args.n1),
+        "n2": str(args.n2),
+        "warmup": str(args.warmup),
+    }
+    RAW.write_text(json.dumps({"meta": meta, "results": raw}, indent=2))
+    lines = render(table, variants, verdicts, skipped, args.ops, meta)
+    results.write_section("icount", lines, args.out)
+    print("\n".join(lines))
+    log(f"wrote {args.out} in {meta['duration']}")
+
+
+if __name__ == "__main__":
+    main()
