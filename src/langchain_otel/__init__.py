@@ -6,6 +6,8 @@ LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_c
 semantic-convention attributes and the ``gen_ai.client.*`` metrics. Around them, one trace per
 agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``),
 ``execute_tool`` and ``retrieval`` spans (``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off).
+The other provider calls get spans too: ``text_completion {model}`` for completion models
+(``BaseLLM``) and ``embeddings {model}`` for the embedding classes the mappers name.
 
 Zero-code::
 

@@ -8,6 +8,9 @@
 - ``traced_stream`` / ``traced_astream`` on ``stream``/``astream``, which call the provider's
   ``_stream`` directly.
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
+- ``observed_llm_end`` on the run managers' ``on_llm_end``: a ``BaseLLM.stream``'s whole answer.
+- The same request wrappers serve ``BaseLLM._generate_helper`` (``text_completion``) and the
+  embedding classes' ``embed_*`` methods (``_embeddings.py``).
 
 The user's call runs outside every guard: its result and exceptions reach the caller unchanged.
 """
