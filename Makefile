@@ -12,7 +12,7 @@ MATRIX_TESTS := tests/test_call_paths.py tests/test_instrumentor.py tests/test_m
 	tests/test_concurrency.py tests/test_lifecycle.py tests/test_security.py tests/test_faults.py \
 	tests/test_memory.py tests/test_fuzz_mappers.py tests/test_request_hooks.py \
 	tests/test_patching.py tests/test_values.py tests/test_errors.py tests/test_fit_json.py \
-	tests/test_adversarial.py
+	tests/test_adversarial.py tests/test_embeddings_and_completions.py
 
 .PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench clean
 

@@ -1,13 +1,18 @@
 """A tiny OpenAI-compatible server on 127.0.0.1, so the examples run with no account or network.
 
 It answers ``POST /v1/chat/completions`` the way the real API does (JSON, or server-sent events
-when ``stream`` is set), calls the first offered tool once, then answers in text. Start it with
+when ``stream`` is set), calls the first offered tool once, then answers in text; and
+``POST /v1/embeddings`` with a small letter-frequency vector per input (floats, or base64 as the
+openai SDK asks by default), so similar texts land near each other. Start it with
 ``serve()``; it runs in a daemon thread until the program exits.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +53,31 @@ def _usage(message: dict[str, Any]) -> dict[str, Any]:
     return {"prompt_tokens": 24, "completion_tokens": output, "total_tokens": 24 + output}
 
 
+def _embedding(text: str) -> list[float]:
+    """26 letter frequencies, normalised: a crude but deterministic semantic stand-in."""
+    counts = [text.lower().count(chr(ord("a") + i)) for i in range(26)]
+    norm = math.sqrt(sum(c * c for c in counts)) or 1.0
+    return [c / norm for c in counts]
+
+
+def _embeddings(request: dict[str, Any]) -> dict[str, Any]:
+    inputs = request.get("input")
+    texts = inputs if isinstance(inputs, list) else [inputs]
+    data = []
+    for index, text in enumerate(texts):
+        vector: Any = _embedding(str(text))
+        if request.get("encoding_format") == "base64":
+            vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = sum(len(str(text).split()) for text in texts)
+    return {
+        "object": "list",
+        "data": data,
+        "model": request.get("model"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -57,11 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         message, finish_reason = _answer(request)
-        if not request.get("stream"):
+        if self.path.endswith("/embeddings") or not request.get("stream"):
             body = _envelope(request, "chat.completion") | {
                 "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
                 "usage": _usage(message),
             }
+            if self.path.endswith("/embeddings"):
+                body = _embeddings(request)
             payload = json.dumps(body).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -7,8 +7,16 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.language_models.llms import BaseLLM
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import (
+    ChatGeneration,
+    ChatGenerationChunk,
+    ChatResult,
+    Generation,
+    GenerationChunk,
+    LLMResult,
+)
 
 METADATA = {
     "id": "chatcmpl-scripted-1",
@@ -117,4 +125,56 @@ class ChatScripted(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         for chunk in self._pieces():
+            yield chunk
+
+
+class LLMScripted(BaseLLM):
+    """A completion model (``BaseLLM``) that answers ``reply`` whole or word by word."""
+
+    reply: str = "scripted completion"
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        info = {"finish_reason": "stop"}
+        return LLMResult(
+            generations=[[Generation(text=self.reply, generation_info=info)] for _ in prompts],
+            llm_output={"token_usage": {"prompt_tokens": 3, "completion_tokens": 2}},
+        )
+
+    def _chunks(self) -> list[GenerationChunk]:
+        words = self.reply.split(" ")
+        return [
+            GenerationChunk(
+                text=word if i == len(words) - 1 else word + " ",
+                generation_info={"finish_reason": "stop"} if i == len(words) - 1 else None,
+            )
+            for i, word in enumerate(words)
+        ]
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        yield from self._chunks()
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        for chunk in self._chunks():
             yield chunk

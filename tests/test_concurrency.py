@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import StatusCode
 
 from tests.helpers import chat_spans
-from tests.models import ChatScripted
+from tests.models import ChatScripted, LLMScripted
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -145,4 +145,31 @@ async def test_abandoned_async_stream_is_ended_once(span_exporter, end_counter):
 
     (span,) = chat_spans(span_exporter)
     assert span.status.status_code is StatusCode.UNSET
+    assert set(end_counter.ends.values()) == {1}
+
+
+async def test_concurrent_completion_calls_and_streams(tracer_provider, span_exporter, end_counter):
+    """``BaseLLM`` requests and streams interleaved on one loop: each ``text_completion`` span
+    under its own user span, ended once, and the user's span current again after each step."""
+    tracer = tracer_provider.get_tracer("test")
+    model = LLMScripted()
+
+    async def one(index: int) -> None:
+        with tracer.start_as_current_span(f"user {index}") as user:
+            if index % 2:
+                await model.ainvoke("hi")
+            else:
+                async for _chunk in model.astream("hi"):
+                    assert trace.get_current_span() is user
+                    await asyncio.sleep(0)
+            assert trace.get_current_span() is user
+
+    await asyncio.gather(*(one(i) for i in range(400)))
+
+    spans = span_exporter.get_finished_spans()
+    users = {s.context.span_id for s in spans if s.name.startswith("user")}
+    completions = [s for s in spans if s.name == "text_completion"]
+    assert len(completions) == 400
+    assert {s.parent.span_id for s in completions} == users
+    assert sum(1 for s in completions if s.attributes.get("gen_ai.request.stream")) == 200
     assert set(end_counter.ends.values()) == {1}

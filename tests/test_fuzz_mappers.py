@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -18,8 +19,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from langchain_otel._embeddings import vector_length
 from langchain_otel._request import ChatRequest
-from langchain_otel._response import ChatResponse, response_from_chunks, response_from_message
+from langchain_otel._response import (
+    ChatResponse,
+    response_from_chunks,
+    response_from_llm_result,
+    response_from_message,
+)
 from langchain_otel._values import MAX_TEXT_LENGTH, safe_text, sanitized
 from langchain_otel.providers import GenericMapper, MapperRegistry
 from tests.helpers import assert_exportable, chat_spans
@@ -203,3 +210,60 @@ def test_instrumented_call_returns_the_message_unchanged(
 def test_message_view_of_odd_objects():
     assert response_from_message(None).metadata == {}
     assert response_from_message(AIMessage(content="x")).usage is None
+
+
+EMBEDDING_MAPPERS = [m for m in MAPPERS if m.embedding_classes]
+EMBEDDING_KEYS = ["model", "dimensions", "encoding_format", "deployment", "model_kwargs", "client"]
+embedding_fields = st.dictionaries(
+    st.sampled_from(EMBEDDING_KEYS),
+    junk | st.dictionaries(st.sampled_from(EMBEDDING_KEYS), junk, max_size=3),
+    max_size=6,
+)
+
+
+@pytest.mark.parametrize(
+    "mapper", EMBEDDING_MAPPERS, ids=[type(m).__name__ for m in EMBEDDING_MAPPERS]
+)
+@FUZZ
+@given(fields=embedding_fields, kwargs=embedding_fields, answer=junk)
+def test_embedding_side_never_raises_and_is_valid(mapper, fields, kwargs, answer):
+    model = SimpleNamespace(**fields)
+    before = copy.deepcopy((fields, kwargs))
+
+    refined, start_attributes = mapper.embedding_start(model, kwargs)
+    request_attributes = refined.embedding_request_attributes(model, kwargs)
+    count = vector_length(answer)
+
+    assert_valid_attributes(start_attributes)
+    assert_valid_attributes(request_attributes)
+    assert start_attributes["gen_ai.operation.name"] == "embeddings"
+    assert count is None or (type(count) is int and count > 0)
+    assert_exports(
+        start_attributes,
+        request_attributes,
+        request_model=sanitized(start_attributes).get("gen_ai.request.model"),
+    )
+    assert (fields, kwargs) == before
+
+
+@pytest.mark.parametrize("mapper", MAPPERS, ids=MAPPER_IDS)
+@FUZZ
+@given(llm_output=st.one_of(st.none(), metadata), infos=st.lists(st.one_of(st.none(), metadata)))
+def test_completion_view_never_raises_and_invents_nothing(mapper, llm_output, infos):
+    result = SimpleNamespace(
+        generations=[[SimpleNamespace(generation_info=info)] for info in infos],
+        llm_output=llm_output,
+    )
+    before = copy.deepcopy((llm_output, infos))
+    view = response_from_llm_result(result)
+    if view is None:
+        assert not infos
+        return
+    view = replace(view, usage=mapper.completion_usage(view.metadata))
+
+    attributes = mapper.response_attributes(view)
+    assert_valid_attributes(attributes)
+    assert_exports(attributes)
+    assert (llm_output, infos) == before
+    if not contains_int(llm_output) and not contains_int(infos):
+        assert not [k for k in attributes if k.startswith("gen_ai.usage.")]

@@ -6,6 +6,7 @@ quick).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -25,7 +26,12 @@ from opentelemetry.sdk.trace.export import (
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import MapperRegistry
-from tests.models import ChatScripted
+from tests.models import ChatScripted, LLMScripted
+from tests.test_embeddings_and_completions import (  # noqa: F401 -- acme_package: a fixture
+    AcmeEmbeddings,
+    AcmeMapper,
+    acme_package,
+)
 
 SOAK_CALLS = int(os.environ.get("SOAK_CALLS", "10000"))
 
@@ -177,3 +183,31 @@ def test_mapper_cache_forgets_dead_classes_and_never_mixes_them_up():
 
     assert [ref for ref in refs if ref() is not None] == []
     assert registry.mapper_for(ChatScripted) is generic
+
+
+@pytest.mark.usefixtures("acme_package")
+def test_no_references_kept_to_completion_or_embedding_calls(tracer_provider, span_exporter):
+    """Embedding and completion spans end like chat spans: nothing of the call (model, prompt,
+    vectors, result) is kept after it, whatever way it ended."""
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, provider_mappers=[AcmeMapper()])
+    refs = []
+    try:
+        for index in range(100):
+            llm = LLMScripted(reply="one two three")
+            llm.invoke("hi")
+            stream = llm.stream("hi")
+            next(stream)
+            del stream  # abandoned
+            embeddings = AcmeEmbeddings(fail=ValueError("down") if index % 2 else None)
+            with contextlib.suppress(ValueError):
+                embeddings.embed_query("hi")
+            refs += [weakref.ref(llm), weakref.ref(embeddings)]
+            del llm, embeddings
+        gc.collect()
+    finally:
+        instrumentor.uninstrument()
+
+    assert [ref for ref in refs if ref() is not None] == []
+    names = [s.name.split(" ")[0] for s in span_exporter.get_finished_spans()]
+    assert (names.count("text_completion"), names.count("embeddings")) == (200, 100)

@@ -311,3 +311,53 @@ def test_async_and_streaming_over_otlp(receiver, protocol, logs):
     assert attributes(point.attributes) == common(stream.attributes["server.port"])
     assert (point.count, tuple(point.explicit_bounds)) == (1, DURATION_BUCKETS)
     assert point.sum == pytest.approx(time_to_first_chunk)
+
+
+def test_rag_over_otlp(receiver):
+    """examples/rag.py: indexing and the question are embeddings calls, in one trace with the
+    retrieval and the answer; each provider call has its HTTP request and its duration point."""
+    service = "rag-http"
+    result = run_example(receiver, "rag", "http/protobuf", "none", service)
+    assert "context: Uruk" in result.stdout
+
+    spans = receiver.spans()
+    (rag,) = [s for s in spans if s.name == "rag"]
+    (retrieval,) = [s for s in spans if s.name.startswith("retrieval")]
+    (chat,) = [s for s in spans if s.name.startswith("chat")]
+    embeddings = [s for s in spans if s.name.startswith("embeddings")]
+    assert [s.name for s in embeddings] == ["embeddings text-embedding-3-small"] * 2
+    index, query = sorted(embeddings, key=lambda s: s.start_ns)
+    assert (index.parent_span_id, query.parent_span_id) == (rag.span_id, retrieval.span_id)
+    assert {(s.parent_span_id, s.trace_id) for s in (retrieval, chat)} == {
+        (rag.span_id, rag.trace_id)
+    }
+    port = chat.attributes["server.port"]
+    for span in embeddings:
+        assert (span.kind, span.status, span.scope) == ("CLIENT", "UNSET", "langchain_otel")
+        assert span.attributes == {
+            "gen_ai.operation.name": "embeddings",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "text-embedding-3-small",
+            "server.address": "127.0.0.1",
+            "server.port": port,
+            "gen_ai.embeddings.dimension.count": 26,  # the loopback's vectors
+        }
+        (post,) = [s for s in spans if s.parent_span_id == span.span_id]
+        assert post.attributes["http.url"] == f"http://127.0.0.1:{port}/v1/embeddings"
+    assert len(spans) == 1 + 1 + 3 * 2  # rag, retrieval, and each provider call with its POST
+
+    duration = genai_metrics(receiver, service)["gen_ai.client.operation.duration"]
+    counts = {attributes(p.attributes)["gen_ai.operation.name"]: p.count for p in duration.points}
+    assert counts == {"embeddings": 2, "chat": 1}
+    (point,) = [
+        p
+        for p in duration.points
+        if attributes(p.attributes)["gen_ai.operation.name"] == "embeddings"
+    ]
+    assert attributes(point.attributes) == {
+        "gen_ai.operation.name": "embeddings",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "text-embedding-3-small",
+        "server.address": "127.0.0.1",
+        "server.port": port,
+    }

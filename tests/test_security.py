@@ -148,3 +148,37 @@ def test_exception_stacktrace_is_bounded_when_the_same_error_is_re_raised(
     for span in chat_spans(span_exporter):
         (event,) = span.events
         assert len(event.attributes["exception.stacktrace"]) <= 4096
+
+
+def test_no_secret_in_embedding_or_completion_telemetry(
+    fake_server, tracer_provider, meter_provider, span_exporter, metric_reader
+):
+    from langchain_openai import OpenAI, OpenAIEmbeddings  # noqa: PLC0415
+
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider, capture_content=None
+    )
+    secret = {
+        "api_key": "sk-SECRET-api-key",
+        "base_url": f"http://admin:PASSWORD-SECRET@127.0.0.1:{fake_server.port}/v1",
+        "default_headers": {"Authorization": "Bearer TOKEN-SECRET"},
+        "organization": "org-SECRET",
+        "max_retries": 0,
+    }
+    try:
+        embeddings = OpenAIEmbeddings(model="e", check_embedding_ctx_length=False, **secret)
+        embeddings.embed_documents([PROMPT])
+        OpenAI(model="gpt-3.5-turbo-instruct", **secret).invoke(PROMPT)
+    finally:
+        instrumentor.uninstrument()
+
+    spans = span_exporter.get_finished_spans()
+    assert sorted(s.name for s in spans) == [
+        "embeddings e",
+        "text_completion gpt-3.5-turbo-instruct",
+    ]
+    dump = "\n".join([s.to_json() for s in spans] + [repr(metric_points(metric_reader))])
+    for value in (*SECRETS, PROMPT):  # content off: not the prompt either
+        assert value not in dump
+    assert {s.attributes["server.address"] for s in spans} == {"127.0.0.1"}

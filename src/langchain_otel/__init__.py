@@ -6,6 +6,8 @@ LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_c
 semantic-convention attributes and the ``gen_ai.client.*`` metrics. Around them, one trace per
 agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``),
 ``execute_tool`` and ``retrieval`` spans (``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off).
+The other provider calls get spans too: ``text_completion {model}`` for completion models
+(``BaseLLM``) and ``embeddings {model}`` for the embedding classes the mappers name.
 
 Zero-code::
 
@@ -34,15 +36,17 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from langchain_otel._content import ChatContent, ContentRecorder, EventEmitter
+from langchain_otel._embeddings import EmbeddingSpans
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
 from langchain_otel._peers import PeerCheck
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
-from langchain_otel._structure_wrappers import StructureSpans
+from langchain_otel._structure_wrappers import LazyPatches, StructureSpans, Target
 from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
+    observed_llm_end,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -58,6 +62,8 @@ __all__ = ["ChatContent", "LangChainInstrumentor", "__version__"]
 _logger = logging.getLogger(__name__)
 
 _CHAT_MODULE = "langchain_core.language_models.chat_models"
+_CALLBACKS_MODULE = "langchain_core.callbacks.manager"
+_LLM_MODULE = "langchain_core.language_models.llms"
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
@@ -91,6 +97,7 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
         (_CHAT_MODULE, chat, "stream", traced_stream(telemetry)),
         (_CHAT_MODULE, chat, "astream", traced_astream(telemetry)),
     ]
+    patches.extend(_completion_patches())
     if hasattr(BaseChatModel, "_convert_cached_generations"):
         patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
     else:
@@ -98,6 +105,28 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
             "langchain-otel: no _convert_cached_generations; cache hits look like requests"
         )
     return patches
+
+
+def _completion_patches() -> list[Patch]:
+    """``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the stream yields text)."""
+    return [
+        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+    ]
+
+
+def _completion_targets(telemetry: ChatTelemetry) -> list[Target]:
+    """``text_completion`` spans: ``BaseLLM._generate_helper``/``_agenerate_helper`` (one
+    ``_generate`` call, for the prompts the cache did not answer) and ``stream``/``astream``.
+    Wrapped when ``langchain_core.language_models.llms`` is imported (it pulls in tenacity and
+    yaml, so ``instrument()`` does not); a missing private hook is skipped, logged at debug."""
+    start, streams = telemetry.start_completion, telemetry.completion_streams
+    return [
+        Target(_LLM_MODULE, "BaseLLM", "_generate_helper", traced_request(start)),
+        Target(_LLM_MODULE, "BaseLLM", "_agenerate_helper", traced_arequest(start)),
+        Target(_LLM_MODULE, "BaseLLM", "stream", traced_stream(streams)),
+        Target(_LLM_MODULE, "BaseLLM", "astream", traced_astream(streams)),
+    ]
 
 
 def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | None:
@@ -169,6 +198,8 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, wrapper in self._patched:
             wrap(module, f"{cls}.{method}", wrapper)
         peers = PeerCheck()
+        self._completions: LazyPatches | None = LazyPatches(_completion_targets(telemetry))
+        self._embeddings: EmbeddingSpans | None = EmbeddingSpans(telemetry)
         self._structure = (
             StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
         )
@@ -181,6 +212,14 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, _wrapper in getattr(self, "_patched", ()):
             unwrap(module, f"{cls}.{method}")
         self._patched = []
+        completions = getattr(self, "_completions", None)
+        if completions is not None:
+            completions.undo()
+        self._completions = None
+        embeddings = getattr(self, "_embeddings", None)
+        if embeddings is not None:
+            embeddings.remove()
+        self._embeddings = None
         structure = getattr(self, "_structure", None)
         if structure is not None:
             structure.remove()

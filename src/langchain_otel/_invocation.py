@@ -25,7 +25,7 @@ import logging
 import operator
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opentelemetry import context, trace
@@ -35,6 +35,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ContentRecorder, input_sequence, tool_names
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
+from langchain_otel._lifecycle import StreamStarter
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._provider_layers import ProviderLayers, published_attributes
 from langchain_otel._request import ChatRequest
@@ -42,6 +43,7 @@ from langchain_otel._response import (
     ChatResponse,
     completed_by,
     response_from_chunks,
+    response_from_llm_result,
     response_from_message,
     response_from_result,
 )
@@ -108,6 +110,43 @@ class ChatTelemetry:
         invocation.tap_tokens(run_manager)
         return invocation, True
 
+    def start_completion(
+        self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> tuple[ChatInvocation, bool] | None:
+        """A ``text_completion`` span for ``BaseLLM._generate_helper(prompts, stop,
+        run_managers, *, new_arg_supported, **kw)``: one ``_generate`` call, which LangChain
+        makes only for prompts its cache did not answer."""
+        run_managers = kwargs.get("run_managers", args[2] if len(args) > 2 else None)
+        run_manager = run_managers[0] if run_managers else None  # LangChain passes _generate this
+        fallback = _awaiting_fallback(model)
+        if fallback is not None:
+            fallback.adopt_request(run_manager)
+            return fallback, False
+        request_kwargs = {
+            k: v for k, v in kwargs.items() if k not in ("run_managers", "new_arg_supported")
+        }
+        if len(args) > 1 and "stop" not in request_kwargs:
+            request_kwargs["stop"] = args[1]
+        prompts = args[0] if args else kwargs.get("prompts")
+        invocation = self._start(
+            model,
+            request_kwargs,
+            streaming=request_kwargs.get("stream") is True,
+            messages=[TextMessage("human", p) for p in prompts if isinstance(p, str)]
+            if isinstance(prompts, list)
+            else [],
+            operation=sc.OPERATION_TEXT_COMPLETION,
+        )
+        if invocation is None:
+            return None
+        invocation.tap_tokens(run_manager)
+        return invocation, True
+
+    @property
+    def completion_streams(self) -> StreamStarter:
+        """The starter of ``BaseLLM.stream``/``astream`` spans."""
+        return _CompletionStreams(self)
+
     def start_call(
         self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
     ) -> tuple[ChatInvocation, bool] | None:
@@ -141,11 +180,21 @@ class ChatTelemetry:
         messages: list[object] | None,
         call_args: Sequence[Any] = (),
         awaits_fallback: bool = False,
+        operation: str = sc.OPERATION_CHAT,
     ) -> ChatInvocation | None:
         """Start the span; None (the call then runs untraced) if that fails."""
+        completion = operation == sc.OPERATION_TEXT_COMPLETION
         try:
             request = ChatRequest(model, kwargs, streaming)
-            mapper, attributes = self.registry.mapper_for(type(model)).start(request)
+            registry = self.registry
+            found = (
+                registry.completion_mapper_for(type(model))
+                if completion
+                else registry.mapper_for(type(model))
+            )
+            mapper, attributes = found.start(request)
+            if completion:
+                attributes[sc.OPERATION_NAME] = operation
             # Everything we emit must export: a lone surrogate or a 100 KB model name from the
             # user's configuration fails the OTLP encoder (the span name: the whole batch).
             attributes = sanitized(attributes)
@@ -153,7 +202,7 @@ class ChatTelemetry:
             if on_wire is not None:
                 request.streaming = on_wire
             request_model = attributes.get(sc.REQUEST_MODEL)
-            name = f"{sc.OPERATION_CHAT} {request_model}" if request_model else sc.OPERATION_CHAT
+            name = f"{operation} {request_model}" if request_model else operation
             name = safe_text(name, MAX_TEXT_LENGTH)
             start_ns = time.time_ns()
             start_clock = _clock()
@@ -165,6 +214,7 @@ class ChatTelemetry:
             return None
         invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns, start_clock)
         invocation.client_decides = on_wire is not None
+        invocation.completion = completion
         invocation.awaits_fallback = awaits_fallback
         call_context = trace.set_span_in_context(
             span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
@@ -214,6 +264,57 @@ def _falls_back_to_invoke(model: object, kwargs: Mapping[str, Any], async_api: b
         return True
 
 
+class _CompletionStreams:
+    """``BaseLLM.stream``/``astream``: a ``text_completion`` span, started at the first step."""
+
+    def __init__(self, telemetry: ChatTelemetry) -> None:
+        self._telemetry = telemetry
+
+    def start_stream(
+        self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any], /, async_api: bool
+    ) -> ChatInvocation | None:
+        telemetry = self._telemetry
+        if not telemetry.active:
+            return None
+        return telemetry._start(
+            model,
+            kwargs,
+            streaming=True,
+            messages=None,
+            call_args=args,
+            awaits_fallback=_llm_falls_back(model, async_api),
+            operation=sc.OPERATION_TEXT_COMPLETION,
+        )
+
+
+def _llm_falls_back(model: object, async_api: bool) -> bool:
+    """Whether ``BaseLLM.stream``/``astream`` answers with a plain ``invoke``: by LangChain's
+    rule, when the class implements no ``_stream`` (nor, for ``astream``, ``_astream``)."""
+    from langchain_core.language_models.llms import BaseLLM  # noqa: PLC0415
+
+    cls: Any = type(model)
+    no_stream: bool = cls._stream is BaseLLM._stream
+    if async_api:
+        return no_stream and cls._astream is BaseLLM._astream
+    return no_stream
+
+
+class TextMessage:
+    """A prompt or a completion read like a message (content capture's input and output)."""
+
+    __slots__ = ("content", "type")
+
+    def __init__(self, kind: str, content: str) -> None:
+        self.type = kind
+        self.content = content
+
+
+def _completion_text(output: object) -> object:
+    """A completion's text as a message: a ``Generation``(chunk) or a streamed string."""
+    text = output if isinstance(output, str) else getattr(output, "text", None)
+    return TextMessage("ai", text) if isinstance(text, str) else None
+
+
 class ChunkLog:
     """What a streamed answer delivered: first-chunk time, the chunks that carry metadata, usage
     or tool calls (LangChain tags every chunk with ``model_provider``: only chunks that say more
@@ -233,10 +334,10 @@ class ChunkLog:
         self.count += 1
         if self.first_ns is None:
             self.first_ns = _clock()
-        metadata = chunk.response_metadata
+        metadata = getattr(chunk, "response_metadata", None)  # none on a completion's text
         if (
             (metadata and (len(metadata) > 1 or "model_provider" not in metadata))
-            or chunk.usage_metadata
+            or getattr(chunk, "usage_metadata", None)
             or getattr(chunk, "tool_call_chunks", None)  # a fallback answer has none
         ):
             self.metadata_chunks.append(chunk)
@@ -257,14 +358,19 @@ _NO_CHUNKS = ChunkLog(keep_all=False, keep_times=False)
 
 class _GenerationChunk:
     """A ``ChatGenerationChunk`` seen through a run manager, read like a message chunk: its
-    metadata includes the generation info, as LangChain merges it into the final message."""
+    metadata includes the generation info, as LangChain merges it into the final message. A
+    completion's ``GenerationChunk`` has only the generation info (its unset keys dropped)."""
 
     __slots__ = ("id", "response_metadata", "tool_call_chunks", "usage_metadata")
 
     def __init__(self, message: Any, generation_info: Mapping[str, Any]) -> None:
-        self.response_metadata = {**generation_info, **(message.response_metadata or {})}
-        self.usage_metadata = message.usage_metadata
-        self.id = message.id
+        own = getattr(message, "response_metadata", None)
+        if own is None:
+            self.response_metadata = {k: v for k, v in generation_info.items() if v is not None}
+        else:
+            self.response_metadata = {**generation_info, **own}
+        self.usage_metadata = getattr(message, "usage_metadata", None)
+        self.id = getattr(message, "id", None)
         self.tool_call_chunks = getattr(message, "tool_call_chunks", None)
 
 
@@ -286,6 +392,7 @@ class ChatInvocation:
         "chunks",
         "client_decides",
         "completed",
+        "completion",
         "content_input",
         "context",
         "layer_data",
@@ -331,6 +438,8 @@ class ChatInvocation:
         #: The mapper knows whether the client streams (not the chunks reported to LangChain).
         self.client_decides = False
         self.completed = True
+        #: A ``text_completion`` (``BaseLLM``) request: its answer is an ``LLMResult``.
+        self.completion = False
         self.result: object = None
         #: Made at the first chunk (most requests have none).
         self.chunks = _NO_CHUNKS
@@ -500,14 +609,20 @@ class ChatInvocation:
             whole = None
             result = self.result
             if result is not None:
-                whole = response_from_result(result)
-                if whole is None:
-                    whole = response_from_message(result)
+                if self.completion:
+                    whole = response_from_llm_result(result)
+                else:
+                    whole = response_from_result(result)
+                    if whole is None:
+                        whole = response_from_message(result)
+            view = whole
             if self.streaming and self.chunks.metadata_chunks:
-                return completed_by(response_from_chunks(self.chunks.metadata_chunks), whole)
-            if whole is None and self.chunks.metadata_chunks:
-                return response_from_chunks(self.chunks.metadata_chunks)
-            return whole
+                view = completed_by(response_from_chunks(self.chunks.metadata_chunks), whole)
+            elif whole is None and self.chunks.metadata_chunks:
+                view = response_from_chunks(self.chunks.metadata_chunks)
+            if self.completion and view is not None and view.usage is None:
+                view = replace(view, usage=self._mapper.completion_usage(view.metadata))
+            return view
         except Exception:
             _logger.debug("langchain-otel: could not read the response", exc_info=True)
             return None
@@ -606,6 +721,11 @@ class ChatInvocation:
 
     def _outputs(self) -> list[object]:
         """The answer's messages, one per choice (content capture)."""
+        if self.completion:
+            if self.streaming and self.chunks.all_chunks:
+                return [_completion_text(self.chunks.merged())]
+            prompts = getattr(self.result, "generations", None) or ()
+            return [_completion_text(g) for prompt in prompts for g in prompt]
         if self.streaming and self.chunks.all_chunks:
             return [self.chunks.merged()]
         generations = getattr(self.result, "generations", None)

@@ -89,10 +89,14 @@ class ProviderLayers:
         data = data_type()
         return context.set_value(key, data, call_context), data
 
-    def counted_elsewhere(self, client_library: str | None) -> bool:
-        """True when a layer under this call records its own GenAI metrics (ours are skipped)."""
+    def counted_elsewhere(self, client_library: str | None, inference: bool = True) -> bool:
+        """True when a layer under this call records its own GenAI metrics (ours are skipped).
+
+        ``inference=False`` (embeddings): the stand-down protocol covers inference only, so a
+        layer that stands down for chat still records an embeddings call.
+        """
         for module_name, class_name, stands_down in _METRIC_LAYERS.get(client_library or "", ()):
-            if self.suppress and stands_down:
+            if self.suppress and stands_down and inference:
                 continue
             module = sys.modules.get(module_name)
             instrumentor = getattr(getattr(module, class_name, None), "_instance", None)

@@ -83,6 +83,28 @@ def response_from_result(result: object) -> ChatResponse | None:
     )
 
 
+def response_from_llm_result(result: object) -> ChatResponse | None:
+    """View of a ``BaseLLM`` request's ``LLMResult``: every generation of every prompt is a
+    choice (one request can carry several prompts), over ``llm_output``. Usage is not standard
+    there: the mapper reads it (``completion_usage``)."""
+    generations = getattr(result, "generations", None)
+    if not isinstance(generations, list):
+        return None
+    choices = tuple(
+        _mapping(getattr(generation, "generation_info", None))
+        for prompt in generations
+        if isinstance(prompt, list)
+        for generation in prompt
+    )
+    if not choices:
+        return None
+    llm_output = _mapping(getattr(result, "llm_output", None))
+    metadata = {**llm_output, **choices[0]} if llm_output else choices[0]
+    return ChatResponse(
+        metadata=metadata, usage=None, message_id=None, streaming=False, choices=choices
+    )
+
+
 def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
     """View of a stream, from the chunks that carried metadata, usage or tool calls (in order)."""
     metadata: dict[str, Any] = {}

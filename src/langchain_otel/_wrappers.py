@@ -8,6 +8,9 @@
 - ``traced_stream`` / ``traced_astream`` on ``stream``/``astream``, which call the provider's
   ``_stream`` directly.
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
+- ``observed_llm_end`` on the run managers' ``on_llm_end``: a ``BaseLLM.stream``'s whole answer.
+- The same request wrappers serve ``BaseLLM._generate_helper`` (``text_completion``) and the
+  embedding classes' ``embed_*`` methods (``_embeddings.py``).
 
 The user's call runs outside every guard: its result and exceptions reach the caller unchanged.
 """
@@ -114,6 +117,21 @@ def traced_astream(telemetry: StreamStarter) -> Wrapper:
         if not is_instrumentation_enabled():
             return stream
         return astream_through(stream, telemetry, instance, args, kwargs)
+
+    return wrapper
+
+
+def observed_llm_end() -> Wrapper:
+    """``on_llm_end`` (sync and async managers): a ``BaseLLM.stream`` yields only text; the
+    whole answer (finish reason, usage, model) reaches the run manager at the end."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = current_invocation()
+        if invocation is not None and invocation.completion and invocation.result is None:
+            invocation.answered(args[0] if args else kwargs.get("response"))
+        return wrapped(*args, **kwargs)
 
     return wrapper
 

@@ -292,6 +292,18 @@ _OPERATIONS = {
 }
 
 
+#: Titan text embeddings' default vector length.
+TITAN_DIMENSIONS = 1024
+
+
+def titan_embed(model_id: str, body: dict[str, Any]) -> Reply:
+    """Amazon Titan text embeddings: ``{"embedding": [...], "inputTextTokenCount": n}``."""
+    dimensions = body.get("dimensions") or TITAN_DIMENSIONS
+    vector = [round(0.001 * d, 6) for d in range(dimensions)]
+    tokens = len(str(body.get("inputText", "")).split())
+    return Reply.json({"embedding": vector, "inputTextTokenCount": tokens})
+
+
 def model_route(request: Request) -> Reply:
     """``/model/{urlquoted model id}/{operation}``."""
     _, _, rest = request.path.partition("/model/")
@@ -301,6 +313,8 @@ def model_route(request: Request) -> Reply:
     if error is not None:
         return error
     handler = _OPERATIONS.get(operation)
+    if operation == "invoke" and "titan-embed" in model_id:
+        handler = titan_embed
     if handler is None:
         return Reply.json({"message": f"unknown operation {operation}"}, status=404)
     return handler(model_id, request.json())

@@ -117,6 +117,10 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
         yield b"data: " + json.dumps(event).encode() + b"\r\n\r\n"
 
 
+#: Vector length when the request names no ``outputDimensionality``.
+EMBEDDING_DIMENSIONS = 8
+
+
 def generate(request: Request) -> Reply:
     resource, _, method = request.path.rpartition(":")
     model = resource.rsplit("/", 1)[-1]
@@ -125,6 +129,28 @@ def generate(request: Request) -> Reply:
         return Reply.json(error_body(status), status=status)
     if method == "streamGenerateContent":
         return Reply.stream(_sse(_chunks(model)), "text/event-stream")
+    if method == "predict":  # Vertex AI text embeddings
+        body = request.json()
+        dimensions = (body.get("parameters") or {}).get("outputDimensionality")
+        predictions = [
+            {
+                "embeddings": {
+                    "values": [0.25 + d * 0.125 for d in range(dimensions or EMBEDDING_DIMENSIONS)],
+                    "statistics": {"token_count": 2, "truncated": False},
+                }
+            }
+            for _ in body.get("instances") or []
+        ]
+        return Reply.json({"predictions": predictions})
+    if method == "batchEmbedContents":
+        requests = request.json().get("requests") or []
+        embeddings = []
+        for index, item in enumerate(requests):
+            dimensions = item.get("outputDimensionality") or EMBEDDING_DIMENSIONS
+            embeddings.append(
+                {"values": [(index + 1) * 0.5 + d * 0.125 for d in range(dimensions)]}
+            )
+        return Reply.json({"embeddings": embeddings})
     if method == "generateContent":
         config = request.json().get("generationConfig") or {}
         return Reply.json(_answer(model, config.get("candidateCount") or 1))

@@ -87,5 +87,55 @@ def chat(request: Request) -> Reply:
     return Reply.json(_final(body, message, reason, count))
 
 
+#: Vector length when the request names no ``dimensions``.
+EMBEDDING_DIMENSIONS = 12
+
+
+def embed(request: Request) -> Reply:
+    """``POST /api/embed``: ``embeddings`` (one per input) and the prompt's token count."""
+    body = request.json()
+    status = error_status(body.get("model"))
+    if status is not None:
+        return Reply.json({"error": f"fake {status}: model not found"}, status)
+    inputs = body.get("input")
+    items = inputs if isinstance(inputs, list) else [inputs]
+    dimensions = body.get("dimensions") or EMBEDDING_DIMENSIONS
+    vectors = [[(i + 1) * 0.5 + d * 0.25 for d in range(dimensions)] for i in range(len(items))]
+    return Reply.json(
+        {
+            "model": body["model"],
+            "embeddings": vectors,
+            "total_duration": DURATIONS["total_duration"],
+            "load_duration": DURATIONS["load_duration"],
+            "prompt_eval_count": PROMPT_EVAL_COUNT,
+        }
+    )
+
+
+def generate(request: Request) -> Reply:
+    """``POST /api/generate``: ``response`` text per NDJSON line, the counters on the last."""
+    body = request.json()
+    status = error_status(body.get("model"))
+    if status is not None:
+        return Reply.json({"error": f"fake {status}: too many concurrent requests"}, status)
+    message, reason, count = _answer({**body, "messages": []})
+    words = answer_words(message["content"])
+    final = _final(body, {"role": "assistant", "content": ""}, reason, count)
+    del final["message"]
+    final = {**final, "response": "", "context": [1, 2, 3]}
+    if not body.get("stream", True):
+        return Reply.json({**final, "response": message["content"]})
+
+    def lines() -> Iterator[bytes]:
+        for word in words:
+            line = {"model": body["model"], "created_at": CREATED_AT, "response": word}
+            yield json.dumps({**line, "done": False}).encode() + b"\n"
+        yield json.dumps(final).encode() + b"\n"
+
+    return Reply.stream(lines(), "application/x-ndjson")
+
+
 def install(server: FakeServer) -> None:
     server.route("POST", "/api/chat", chat)
+    server.route("POST", "/api/embed", embed)
+    server.route("POST", "/api/generate", generate)

@@ -16,7 +16,9 @@ HTTP status.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -423,10 +425,87 @@ def responses(request: Request) -> Reply:
     return Reply.json(_response(body))
 
 
+# -- Embeddings and (legacy) Completions ----------------------------------------------------------
+
+#: Vector length when the request names no ``dimensions`` (small: the tests only count it).
+EMBEDDING_DIMENSIONS = 16
+EMBEDDING_TOKENS_PER_INPUT = 4
+COMPLETION_ID = "cmpl-8Zq3mR7vT2xW9yB4nK6pL1sD"
+COMPLETION_USAGE = {"prompt_tokens": 5, "completion_tokens": 12, "total_tokens": 17}
+
+
+def vector_of(index: int, dimensions: int) -> list[float]:
+    return [round((index + 1) * 0.01 + d * 0.001, 6) for d in range(dimensions)]
+
+
+def embeddings(request: Request) -> Reply:
+    """``data[].embedding`` (floats, or base64 float32 as the openai SDK asks by default)."""
+    body = request.json()
+    status = error_status(body.get("model"))
+    if status is not None:
+        return Reply.json(error_body(status), status=status)
+    inputs = body.get("input")
+    items = (
+        inputs
+        if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int)
+        else [inputs]
+    )
+    dimensions = body.get("dimensions") or EMBEDDING_DIMENSIONS
+    data = []
+    for index in range(len(items)):
+        vector: Any = vector_of(index, dimensions)
+        if body.get("encoding_format") == "base64":
+            vector = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = EMBEDDING_TOKENS_PER_INPUT * len(items)
+    return Reply.json(
+        {
+            "object": "list",
+            "data": data,
+            "model": body.get("model"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )
+
+
+def completions(request: Request) -> Reply:
+    """``text_completion`` objects: one choice per prompt (times ``n``); SSE when streaming."""
+    body = request.json()
+    model = body.get("model")
+    status = error_status(model)
+    if status is not None:
+        return Reply.json(error_body(status), status=status)
+    base = {"id": COMPLETION_ID, "object": "text_completion", "created": CREATED}
+    base["model"] = served_model(model)
+    if body.get("stream"):
+
+        def chunks() -> Iterator[dict[str, Any]]:
+            words = answer_words()
+            for position, word in enumerate(words):
+                finish = "stop" if position == len(words) - 1 else None
+                choice = {"text": word, "index": 0, "logprobs": None, "finish_reason": finish}
+                yield {**base, "choices": [choice]}
+
+        return Reply.stream(sse(chunks()), "text/event-stream")
+    prompts = body.get("prompt")
+    count = len(prompts) if isinstance(prompts, list) else 1
+    text, cut = _truncated_answer(body.get("max_tokens"))
+    choices = [
+        {"text": text, "index": i, "logprobs": None, "finish_reason": "length" if cut else "stop"}
+        for i in range(count * (body.get("n") or 1))
+    ]
+    usage = dict(COMPLETION_USAGE)
+    return Reply.json(
+        {**base, "choices": choices, "usage": usage, "system_fingerprint": FINGERPRINT}
+    )
+
+
 def install(server: FakeServer, prefix: str = "/v1", flavor: Flavor = OPENAI) -> None:
-    """Chat Completions (in ``flavor``) and Responses under ``prefix``."""
+    """Chat Completions (in ``flavor``), Responses, Embeddings and Completions under ``prefix``."""
     server.route("POST", f"{prefix}/chat/completions", chat_completions_handler(flavor))
     server.route("POST", f"{prefix}/responses", responses)
+    server.route("POST", f"{prefix}/embeddings", embeddings)
+    server.route("POST", f"{prefix}/completions", completions)
 
 
 def install_azure(server: FakeServer, flavor: Flavor) -> None:
@@ -434,7 +513,13 @@ def install_azure(server: FakeServer, flavor: Flavor) -> None:
     handler = chat_completions_handler(flavor)
 
     def deployments(request: Request) -> Reply:
-        if not request.path.endswith("/chat/completions") or "api-version" not in request.query:
+        if "api-version" not in request.query:
+            return Reply.json({"error": {"code": "404", "message": "Resource not found"}}, 404)
+        if request.path.endswith("/embeddings"):
+            return embeddings(request)
+        if request.path.endswith("/completions") and "/chat/" not in request.path:
+            return completions(request)
+        if not request.path.endswith("/chat/completions"):
             return Reply.json({"error": {"code": "404", "message": "Resource not found"}}, 404)
         return handler(request)
 

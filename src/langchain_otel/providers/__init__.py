@@ -37,12 +37,15 @@ PLUGIN_GROUP = "langchain_otel.providers"
 # "module:Class" of each built-in mapper, relative to this package. One line per mapper.
 _BUILTIN_MAPPERS = (
     "openai:OpenAIMapper",
+    "openai:OpenAICompletionMapper",
     "azure:AzureOpenAIMapper",
+    "azure:AzureOpenAICompletionMapper",
     "anthropic:AnthropicMapper",
     "bedrock:BedrockMapper",
     "bedrock_converse:BedrockConverseMapper",
     "vertexai:VertexAIMapper",
     "google_genai:GoogleGenAIMapper",
+    "google_genai:VertexAIEmbeddingsMapper",
     "mistralai:MistralAIMapper",
     "groq:GroqMapper",
     "together:TogetherMapper",
@@ -58,43 +61,26 @@ def class_key(cls: type) -> str:
     return f"{cls.__module__.partition('.')[0]}.{cls.__qualname__}"
 
 
-class MapperRegistry:
-    """Chat class -> mapper, resolved once per class and cached.
+class _ClassTable:
+    """Class key -> mapper for one kind of class, resolved once per class (MRO) and cached.
 
-    For the same class, a mapper passed in ``mappers`` (``instrument(provider_mappers=...)``) wins
-    over one registered by a plugin package, which wins over the built-in one.
+    The cache maps id(class) -> mapper: a plain dict lookup on the hot path that holds no class
+    alive (classes made at run time must be freed). Each entry leaves with its class: the weak
+    reference's callback runs before the class's memory, so its id, can be reused.
     """
 
-    def __init__(self, mappers: Iterable[ChatModelMapper] = ()) -> None:
-        self._by_key: dict[str, ChatModelMapper] = {}
-        for mapper in (*_load_builtin_mappers(), *_load_plugin_mappers(), *mappers):
-            self._add(mapper)
-        self._generic = GenericMapper()
-        # id(class) -> mapper: a plain dict lookup on the hot path that holds no class alive (chat
-        # classes made at run time must be freed). Each entry leaves with its class: the weak
-        # reference's callback runs before the class's memory, so its id, can be reused.
-        self._by_type: dict[int, ChatModelMapper] = {}
+    def __init__(self, fallback: ChatModelMapper | None) -> None:
+        self.by_key: dict[str, ChatModelMapper] = {}
+        self._fallback = fallback
+        self._by_type: dict[int, ChatModelMapper | None] = {}
         self._type_refs: dict[int, weakref.ref[type]] = {}
 
-    @property
-    def mappers(self) -> list[ChatModelMapper]:
-        """Every registered mapper, once each."""
-        return list({id(mapper): mapper for mapper in self._by_key.values()}.values())
-
-    def _add(self, mapper: ChatModelMapper) -> None:
-        for key in mapper.model_classes:
-            self._by_key[key] = mapper
-
-    def mapper_for(self, model_type: type) -> ChatModelMapper:
-        mapper = self._by_type.get(id(model_type))
-        if mapper is None:
-            mapper = self._remember(model_type)
-        return mapper
-
-    def _remember(self, model_type: type) -> ChatModelMapper:
-        mapper = self._resolve(model_type)
+    def mapper_for(self, model_type: type) -> ChatModelMapper | None:
         key = id(model_type)
-        by_type, refs = self._by_type, self._type_refs  # the callback must not hold the registry
+        if key in self._by_type:
+            return self._by_type[key]
+        mapper = self._resolve(model_type)
+        by_type, refs = self._by_type, self._type_refs  # the callback must not hold the table
 
         def forget(ref: weakref.ref[type]) -> None:
             if refs.get(key) is ref:  # not a later class's entry under a reused id
@@ -105,12 +91,63 @@ class MapperRegistry:
         by_type[key] = mapper
         return mapper
 
-    def _resolve(self, model_type: type) -> ChatModelMapper:
+    def _resolve(self, model_type: type) -> ChatModelMapper | None:
         for cls in model_type.__mro__:
-            mapper = self._by_key.get(class_key(cls))
+            mapper = self.by_key.get(class_key(cls))
             if mapper is not None:
                 return mapper
-        return self._generic
+        return self._fallback
+
+
+class MapperRegistry:
+    """Chat, completion and embedding class -> mapper, resolved once per class and cached.
+
+    For the same class, a mapper passed in ``mappers`` (``instrument(provider_mappers=...)``) wins
+    over one registered by a plugin package, which wins over the built-in one. Chat and
+    completion classes no mapper claims get :class:`GenericMapper`; embedding classes are traced
+    only when a mapper names them (their methods are wrapped per class).
+    """
+
+    def __init__(self, mappers: Iterable[ChatModelMapper] = ()) -> None:
+        self._generic = GenericMapper()
+        self._chat = _ClassTable(self._generic)
+        self._completion = _ClassTable(self._generic)
+        self._embedding = _ClassTable(None)
+        for mapper in (*_load_builtin_mappers(), *_load_plugin_mappers(), *mappers):
+            self._add(mapper)
+
+    @property
+    def mappers(self) -> list[ChatModelMapper]:
+        """Every registered mapper, once each."""
+        every = (
+            *self._chat.by_key.values(),
+            *self._completion.by_key.values(),
+            *self._embedding.by_key.values(),
+        )
+        return list({id(mapper): mapper for mapper in every}.values())
+
+    @property
+    def embedding_classes(self) -> list[str]:
+        """The class keys of every embedding class some mapper serves."""
+        return list(self._embedding.by_key)
+
+    def _add(self, mapper: ChatModelMapper) -> None:
+        for table, keys in (
+            (self._chat, mapper.model_classes),
+            (self._completion, mapper.completion_classes),
+            (self._embedding, mapper.embedding_classes),
+        ):
+            for key in keys:
+                table.by_key[key] = mapper
+
+    def mapper_for(self, model_type: type) -> ChatModelMapper:
+        return self._chat.mapper_for(model_type) or self._generic
+
+    def completion_mapper_for(self, model_type: type) -> ChatModelMapper:
+        return self._completion.mapper_for(model_type) or self._generic
+
+    def embedding_mapper_for(self, model_type: type) -> ChatModelMapper | None:
+        return self._embedding.mapper_for(model_type)
 
 
 def _load_plugin_mappers() -> list[ChatModelMapper]:

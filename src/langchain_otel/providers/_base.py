@@ -23,6 +23,7 @@ from langchain_otel._request import (
     as_str_list,
     extract_request_model,
     extract_request_params,
+    lookup,
     parse_endpoint,
 )
 from langchain_otel._response import ChatResponse
@@ -71,6 +72,13 @@ class ChatModelMapper:
 
     #: Chat classes this mapper serves, as ``"<top-level package>.<class name>"``.
     model_classes: ClassVar[tuple[str, ...]] = ()
+    #: Embedding classes it serves (same form): each is wrapped when its package is imported,
+    #: which must export it under that name.
+    embedding_classes: ClassVar[tuple[str, ...]] = ()
+    #: Completion (``BaseLLM``) classes it serves (same form).
+    completion_classes: ClassVar[tuple[str, ...]] = ()
+    #: Call-kwarg / field names of an embedding class's model.
+    embedding_model_fields: ClassVar[tuple[str, ...]] = ("model",)
     #: ``gen_ai.provider.name`` (an instance may override it: see ``OpenAICompatibleMapper``).
     provider_name: str = ""
     #: Where the class keeps its request parameters.
@@ -160,6 +168,58 @@ class ChatModelMapper:
     def for_host(self, host: str) -> ChatModelMapper:
         """The mapper for a server host: OpenAI-compatible clients serve many providers."""
         return self
+
+    # -- embeddings -----------------------------------------------------------------------------
+
+    def embedding_start(
+        self, model: object, kwargs: Mapping[str, Any]
+    ) -> tuple[ChatModelMapper, Attributes]:
+        """:meth:`start` for an embedding class: same endpoint and host rules, cheap."""
+        endpoint = self.endpoint(model)
+        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        attributes: Attributes = {
+            sc.OPERATION_NAME: sc.OPERATION_EMBEDDINGS,
+            sc.PROVIDER_NAME: mapper.provider_name,
+        }
+        request_model = mapper.embedding_request_model(model, kwargs)
+        if request_model:
+            attributes[sc.REQUEST_MODEL] = request_model
+        if endpoint is not None:
+            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
+        return mapper, attributes
+
+    def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
+        value = lookup(model, kwargs, self.embedding_model_fields)
+        return value if isinstance(value, str) and value else None
+
+    def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
+        """``dimensions`` and ``encoding_format`` as sent: call kwargs, fields, ``model_kwargs``."""
+        extra = getattr(model, "model_kwargs", None)
+        merged = {**extra, **kwargs} if isinstance(extra, Mapping) and extra else kwargs
+        attributes: Attributes = {}
+        dimensions = as_int(lookup(model, merged, ("dimensions",)))
+        if dimensions is not None and dimensions > 0:
+            attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = dimensions
+        formats = as_str_list(lookup(model, merged, ("encoding_format",)))
+        if formats:
+            attributes[sc.REQUEST_ENCODING_FORMATS] = formats
+        return attributes
+
+    # -- text completion ------------------------------------------------------------------------
+
+    def completion_usage(self, metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """A completion answer's usage as LangChain's ``usage_metadata`` keys, or None.
+
+        ``BaseLLM`` results carry no ``usage_metadata``; OpenAI-style clients put the API's usage
+        in ``llm_output["token_usage"]`` (``prompt_tokens``/``completion_tokens``).
+        """
+        usage = metadata.get("token_usage")
+        if not isinstance(usage, Mapping):
+            return None
+        return {
+            "input_tokens": usage.get("prompt_tokens"),
+            "output_tokens": usage.get("completion_tokens"),
+        }
 
     # -- response side --------------------------------------------------------------------------
 

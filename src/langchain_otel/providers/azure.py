@@ -16,13 +16,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest
+from langchain_otel._response import ChatResponse
 from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 
 class AzureOpenAIMapper(OpenAICompatibleMapper):
-    model_classes = ("langchain_openai.AzureChatOpenAI",)
+    model_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureChatOpenAI",)
+    embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureOpenAIEmbeddings",)
     provider_name = sc.PROVIDER_AZURE_OPENAI
 
     base_url_field = "azure_endpoint"
@@ -42,3 +47,28 @@ class AzureOpenAIMapper(OpenAICompatibleMapper):
         if isinstance(deployment, str) and deployment:
             return deployment
         return super().request_model(request)
+
+    def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
+        """The same rule for ``AzureOpenAIEmbeddings``: a configured ``model``, else the
+        ``deployment``, else the default model name sent in the body."""
+        override = kwargs.get("model")
+        if isinstance(override, str) and override:
+            return override
+        if "model" not in getattr(model, "model_fields_set", ()):
+            deployment = getattr(model, "deployment", None)
+            if isinstance(deployment, str) and deployment:
+                return deployment
+        return super().embedding_request_model(model, kwargs)
+
+
+class AzureOpenAICompletionMapper(AzureOpenAIMapper):
+    """``langchain_openai.AzureOpenAI`` (Completions on a deployment): the chat rules, except
+    that LangChain reports its own ``model_name`` default, not the served model, so the
+    requested model (the deployment, unless a model is configured) stands in."""
+
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ()
+    completion_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureOpenAI",)
+
+    def response_model(self, response: ChatResponse) -> str | None:
+        return None

@@ -71,6 +71,8 @@ class BedrockMapper(BedrockRuntimeMapper):
     """``ChatBedrock`` (InvokeModel / InvokeModelWithResponseStream)."""
 
     model_classes = ("langchain_aws.ChatBedrock",)
+    embedding_classes = ("langchain_aws.BedrockEmbeddings",)
+    embedding_model_fields = ("model_id",)
     request_fields = BEDROCK_FIELDS
     finish_reason_keys = ("stop_reason", "stopReason")
 

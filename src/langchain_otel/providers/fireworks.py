@@ -31,6 +31,7 @@ class FireworksMapper(ChatModelMapper):
     """``ChatFireworks``."""
 
     model_classes = ("langchain_fireworks.ChatFireworks",)
+    embedding_classes = ("langchain_fireworks.FireworksEmbeddings",)
     provider_name = sc.PROVIDER_FIREWORKS_AI
     client_library = "fireworks"
     request_fields = FIREWORKS_FIELDS

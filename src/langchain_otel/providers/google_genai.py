@@ -21,9 +21,10 @@ What langchain-google-genai 4.4 exposes, and so what we report:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_str_list
+from langchain_otel._request import ChatRequest, RequestFields, as_int, as_str_list, lookup
 from langchain_otel._response import ChatResponse
 from langchain_otel.providers._base import Attributes, ChatModelMapper
 from langchain_otel.providers.vertexai import (
@@ -48,7 +49,10 @@ GENAI_FIELDS = RequestFields(
 class GoogleGenAIMapper(ChatModelMapper):
     """``ChatGoogleGenerativeAI`` on the Gemini Developer API."""
 
-    model_classes = ("langchain_google_genai.ChatGoogleGenerativeAI",)
+    model_classes: ClassVar[tuple[str, ...]] = ("langchain_google_genai.ChatGoogleGenerativeAI",)
+    embedding_classes: ClassVar[tuple[str, ...]] = (
+        "langchain_google_genai.GoogleGenerativeAIEmbeddings",
+    )
     provider_name = sc.PROVIDER_GCP_GEMINI
     separate_system_instructions = True
     request_fields = GENAI_FIELDS
@@ -69,6 +73,26 @@ class GoogleGenAIMapper(ChatModelMapper):
         if model is None:
             return None
         return model.removeprefix("models/") or None
+
+    def embedding_start(
+        self, model: object, kwargs: Mapping[str, Any]
+    ) -> tuple[ChatModelMapper, Attributes]:
+        """The backend as for chat: ``vertexai`` (or its auto-detection) decides."""
+        if getattr(model, "_use_vertexai", None) is True and self is not _VERTEX_BACKEND:
+            return _VERTEX_BACKEND.embedding_start(model, kwargs)
+        return super().embedding_start(model, kwargs)
+
+    def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
+        name = super().embedding_request_model(model, kwargs)
+        return (name.removeprefix("models/") or None) if name else None
+
+    def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
+        """The dimension count: ``output_dimensionality`` (call argument, else the field), or
+        ``dimensions`` (``VertexAIEmbeddings``)."""
+        dimensions = as_int(lookup(model, kwargs, ("output_dimensionality", "dimensions")))
+        if dimensions is None or dimensions <= 0:
+            return {}
+        return {sc.EMBEDDINGS_DIMENSION_COUNT: dimensions}
 
     def base_url(self, model: object) -> object:
         client = getattr(model, "client", None)  # a plain field the model fills when built
@@ -117,3 +141,12 @@ class GoogleGenAIVertexMapper(GoogleGenAIMapper):
 
 
 _VERTEX_BACKEND = GoogleGenAIVertexMapper()
+
+
+class VertexAIEmbeddingsMapper(GoogleGenAIVertexMapper):
+    """``VertexAIEmbeddings`` (langchain-google-vertexai): a google-genai client on Vertex AI,
+    read like ``GoogleGenerativeAIEmbeddings`` on that backend."""
+
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_google_vertexai.VertexAIEmbeddings",)
+    embedding_model_fields = ("model_name", "model")

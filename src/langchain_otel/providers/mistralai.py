@@ -28,6 +28,7 @@ class MistralAIMapper(ChatModelMapper):
     """``ChatMistralAI``."""
 
     model_classes = ("langchain_mistralai.ChatMistralAI",)
+    embedding_classes = ("langchain_mistralai.MistralAIEmbeddings",)
     provider_name = sc.PROVIDER_MISTRAL_AI
     request_fields = MISTRAL_FIELDS
     response_model_keys = ("model_name",)

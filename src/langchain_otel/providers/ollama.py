@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
@@ -34,6 +35,8 @@ class OllamaMapper(ChatModelMapper):
     """``ChatOllama``."""
 
     model_classes = ("langchain_ollama.ChatOllama",)
+    embedding_classes = ("langchain_ollama.OllamaEmbeddings",)
+    completion_classes = ("langchain_ollama.OllamaLLM",)
     provider_name = sc.PROVIDER_OLLAMA
     client_library = "ollama"
     request_fields = OLLAMA_FIELDS
@@ -55,6 +58,13 @@ class OllamaMapper(ChatModelMapper):
         else:
             attributes = extract_request_params(request.model, kwargs, self.request_fields)
         return attributes
+
+    def completion_usage(self, metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """``OllamaLLM`` keeps the final NDJSON object as the generation info: its counters."""
+        return {
+            "input_tokens": metadata.get("prompt_eval_count"),
+            "output_tokens": metadata.get("eval_count"),
+        }
 
     def streams_on_wire(self, request: ChatRequest) -> bool | None:
         return request.kwargs.get("stream") is not False

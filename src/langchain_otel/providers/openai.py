@@ -61,6 +61,7 @@ class OpenAIMapper(ChatModelMapper):
     """``ChatOpenAI``, on Chat Completions or the Responses API."""
 
     model_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.ChatOpenAI",)
+    embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.OpenAIEmbeddings",)
     provider_name = sc.PROVIDER_OPENAI
     client_library = "openai"
     request_fields = OPENAI_FIELDS
@@ -106,6 +107,7 @@ class OpenAICompatibleMapper(OpenAIMapper):
     """
 
     model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ()
     openai_attributes = False
 
     def __init__(self, provider_name: str = "") -> None:
@@ -193,3 +195,17 @@ _COMPATIBLE_HOSTS: Mapping[str, ChatModelMapper] = {
         ("api.x.ai", sc.PROVIDER_X_AI),
     )
 }
+
+
+class OpenAICompletionMapper(OpenAIMapper):
+    """``langchain_openai.OpenAI`` on the (legacy) Completions API: ChatOpenAI's request fields
+    and hosts; of the vendor attributes only the fingerprint applies (``openai.api.type`` has no
+    value for this API). LangChain keeps no response id and reports the configured model."""
+
+    model_classes: ClassVar[tuple[str, ...]] = ()
+    embedding_classes: ClassVar[tuple[str, ...]] = ()
+    completion_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.OpenAI",)
+
+    def vendor_attributes(self, response: ChatResponse) -> Attributes:
+        fingerprint = first_str(response.metadata, ("system_fingerprint",))
+        return {sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT: fingerprint} if fingerprint else {}

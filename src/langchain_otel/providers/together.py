@@ -21,6 +21,7 @@ class TogetherMapper(OpenAICompatibleMapper):
     """``ChatTogether``."""
 
     model_classes = ("langchain_together.ChatTogether",)
+    embedding_classes = ("langchain_together.TogetherEmbeddings",)
     provider_name = sc.PROVIDER_TOGETHER_AI
     client_library = "openai"
 
