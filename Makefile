@@ -104,9 +104,9 @@ bench: $(BENCH_VENV)/.installed
 
 ## bench-icount: CPU instructions per call under valgrind's callgrind (deterministic, unmoved by
 ## load), the same comparisons, and the targets -> benchmarks/RESULTS.md, its instruction-count
-## part, with the tool and graph rows (needs valgrind: apt-get install -y valgrind; the default
-## ops are invoke,stream,stream-2,tool,graph; ICOUNT_ARGS="--ops invoke,stream,stream-2": the chat
-## rows alone)
+## part, with the tool, graph, embed_query and completion rows (needs valgrind: apt-get install -y
+## valgrind; the default ops are invoke,stream,stream-2,tool,graph,embed_query,completion;
+## ICOUNT_ARGS="--ops invoke,stream,stream-2": the chat rows alone)
 bench-icount: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-icount needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount $(ICOUNT_ARGS)

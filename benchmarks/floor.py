@@ -342,3 +342,97 @@ def instrument_structure(tracer_provider: TracerProvider) -> None:
         "Pregel.invoke",
         spanned("invoke_workflow bench_workflow", GRAPH_ATTRIBUTES),
     )
+
+
+# -- the embedding and completion floor ----------------------------------------------------------
+
+# As many constant attributes as langchain-otel's spans of the same calls carry (an 8-float
+# vector; a completion with finish reason, usage, fingerprint and response model).
+EMBEDDING_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "embeddings",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "text-embedding-3-small",
+    "server.address": "api.openai.com",
+    "server.port": 443,
+    "gen_ai.embeddings.dimension.count": 8,
+}
+COMPLETION_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "text_completion",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-3.5-turbo-instruct",
+    "server.address": "api.openai.com",
+    "server.port": 443,
+    "gen_ai.response.finish_reasons": ("stop",),
+    "gen_ai.usage.input_tokens": 7,
+    "gen_ai.usage.output_tokens": 8,
+    "openai.response.system_fingerprint": fake_chat.FINGERPRINT,
+    "gen_ai.response.model": "gpt-3.5-turbo-instruct",
+}
+_METRIC_KEYS = (
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.request.model",
+    "server.address",
+    "server.port",
+)
+EMBEDDING_METRIC_ATTRIBUTES = {key: EMBEDDING_ATTRIBUTES[key] for key in _METRIC_KEYS}
+COMPLETION_METRIC_ATTRIBUTES = {
+    **{key: COMPLETION_ATTRIBUTES[key] for key in _METRIC_KEYS},
+    "gen_ai.response.model": "gpt-3.5-turbo-instruct",
+}
+
+
+def instrument_models(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
+    """The embedding and completion floor: one CLIENT span with constant attributes (as many as
+    langchain-otel's), current during the call, around ``BenchEmbeddings.embed_query`` and
+    ``BaseLLM._generate_helper`` (the method langchain-otel wraps for a completion invoke), then
+    the metric points langchain-otel records for the call, in the span's context: the
+    ``gen_ai.client.operation.duration`` point, and for the completion the two
+    ``gen_ai.client.token.usage`` points (input, output). Attributes and token counts are
+    constants: nothing is read from the call, its input or its result."""
+    tracer = trace.get_tracer("benchmarks.floor", tracer_provider=tracer_provider)
+    metrics = FloorMetrics(meter_provider)
+    input_tokens = {**COMPLETION_METRIC_ATTRIBUTES, "gen_ai.token.type": "input"}
+    output_tokens = {**COMPLETION_METRIC_ATTRIBUTES, "gen_ai.token.type": "output"}
+
+    def spanned(
+        name: str, attributes: dict[str, Any], metric_attributes: dict[str, Any], tokens: bool
+    ) -> Callable[..., Any]:
+        def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+            start = time.perf_counter()
+            span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+            call_context = trace.set_span_in_context(span)
+            token = context.attach(call_context)
+            try:
+                return wrapped(*args, **kwargs)
+            finally:
+                context.detach(token)
+                span.end()
+                if tokens:
+                    metrics.tokens.record(7, input_tokens, context=call_context)
+                    metrics.tokens.record(8, output_tokens, context=call_context)
+                seconds = time.perf_counter() - start
+                metrics.duration.record(seconds, metric_attributes, context=call_context)
+
+        return wrapper
+
+    wrap_function_wrapper(
+        "benchmarks.fake_models",
+        "BenchEmbeddings.embed_query",
+        spanned(
+            "embeddings text-embedding-3-small",
+            EMBEDDING_ATTRIBUTES,
+            EMBEDDING_METRIC_ATTRIBUTES,
+            tokens=False,
+        ),
+    )
+    wrap_function_wrapper(
+        "langchain_core.language_models.llms",
+        "BaseLLM._generate_helper",
+        spanned(
+            "text_completion gpt-3.5-turbo-instruct",
+            COMPLETION_ATTRIBUTES,
+            COMPLETION_METRIC_ATTRIBUTES,
+            tokens=True,
+        ),
+    )

@@ -9,12 +9,14 @@ each overhead is compared with the overhead of the floor doing the same work (``
 Writes the ``icount`` part of ``RESULTS.md`` (the targets are checked here) and the raw numbers
 to ``benchmarks/.work/icount.json``.
 
-``python -m benchmarks.icount [--n1 20] [--n2 60] [--ops invoke,stream,stream-2,tool,graph]
+``python -m benchmarks.icount [--n1 20] [--n2 60]
+[--ops invoke,stream,stream-2,tool,graph,embed_query,completion]
 [--jobs 2] [--variants a,b] [--keep]`` (``stream-2`` gives the per-chunk cost; ``ainvoke`` and
 ``astream`` are measured the same way when named). The chat variants measure the chat ops, the
 structure variants (``floor-structure``, ``langchain-otel-structure``) only ``tool`` and ``graph``,
-the baseline both; a variant with none of ``--ops`` is not run (``--ops invoke,stream,stream-2``:
-the chat rows alone, as before the structure rows).
+the embedding/completion variants (``floor-embed-completion``, ``langchain-otel-embed-completion``)
+only ``embed_query`` and ``completion``, the baseline all; a variant with none of ``--ops`` is not
+run (``--ops invoke,stream,stream-2``: the chat rows alone, as before the structure rows).
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ from benchmarks import machine, report, results
 from benchmarks.analysis import Cell, Table, Verdict, fair_verdicts
 from benchmarks.icount_worker import DUMPS_PER_OP, MARKER
 from benchmarks.run import WORK, log, select_variants, worker_env
-from benchmarks.variants import BASELINE, STRUCTURE, Variant
-from benchmarks.workloads import LONG_CHUNKS, SHORT_CHUNKS, SHORT_OF, STRUCTURE_OPS
+from benchmarks.variants import BASELINE, MODELS, STRUCTURE, Variant
+from benchmarks.workloads import LONG_CHUNKS, MODEL_OPS, OWN_ROW_OPS, SHORT_CHUNKS, SHORT_OF
 
 CALLGRIND_DIR = WORK / "icount"
 RAW = WORK / "icount.json"
-DEFAULT_OPS = "invoke,stream,stream-2,tool,graph"
+DEFAULT_OPS = "invoke,stream,stream-2,tool,graph,embed_query,completion"
 EXEMPLAR_PAIRS = (
     ("langchain-otel", "langchain-otel-exemplars-off"),
     ("floor-metrics", "floor-metrics-exemplars-off"),
@@ -150,7 +152,7 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def variant_ops(variant: Variant, ops: Sequence[str]) -> list[str]:
-    """The ops of ``ops`` that ``variant`` measures (the chat or the structure ones)."""
+    """The ops of ``ops`` that ``variant`` measures (the chat, structure or model ones)."""
     return [op for op in ops if variant.measures(op)]
 
 
@@ -195,7 +197,7 @@ def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str])
     rows = []
     for variant in variants:
         name = variant.name
-        if name not in table.cells or variant.ops == STRUCTURE:
+        if name not in table.cells or variant.ops in (STRUCTURE, MODELS):
             continue
         if name == BASELINE:
             cells = [f"**{kilo(table.median(name, op))}/call**" for op in main_ops]
@@ -217,7 +219,7 @@ def summary_table(table: Table, variants: Sequence[Variant], ops: Sequence[str])
 
 def floors_table(table: Table, ops: Sequence[str]) -> list[str]:
     """What the floors' work costs, and the metric points' share."""
-    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
+    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in OWN_ROW_OPS]
     rows = []
     for label, value in (
         ("bare floor (span)", lambda op: table.overhead("floor", op)),
@@ -239,7 +241,7 @@ def _difference(table: Table, one: str, other: str, op: str) -> float | None:
 
 
 def exemplar_table(table: Table, ops: Sequence[str]) -> list[str]:
-    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
+    main_ops = [op for op in ops if op not in SHORT_OF.values() and op not in OWN_ROW_OPS]
     rows = []
     for with_exemplars, without in EXEMPLAR_PAIRS:
         cells = []
@@ -256,7 +258,7 @@ def exemplar_notes(table: Table, ops: Sequence[str]) -> list[str]:
     (ours, ours_off), (floor, floor_off) = EXEMPLAR_PAIRS
     notes = []
     for op in ops:
-        if op in SHORT_OF.values() or op in STRUCTURE_OPS:
+        if op in SHORT_OF.values() or op in OWN_ROW_OPS:
             continue
         mine, theirs = (
             _difference(table, ours, ours_off, op),
@@ -336,6 +338,36 @@ def render(
             *structure,
             "",
         ]
+    models = report.structure_table(
+        table,
+        variants,
+        lambda value: f"{kilo(value)}/call",
+        lambda value: kilo(value, sign=True),
+        ops=MODEL_OPS,
+        with_attributes=False,
+        group=MODELS,
+    )
+    if models:
+        lines += [
+            "### Embedding and completion spans (embed_query, completion invoke)",
+            "",
+            "Their own rows, like the structure rows. `embed_query`: "
+            "`BenchEmbeddings().embed_query(text)`, an in-process `Embeddings` returning a fixed "
+            "8-float vector, registered like `OpenAIEmbeddings` (one `embeddings` CLIENT span, 6 "
+            "attributes, 1 duration point); `completion`: `BenchLLM().invoke(prompt)`, an "
+            "in-process `BaseLLM` answering at once with token usage in `llm_output`, registered "
+            "like `langchain_openai.OpenAI` (one `text_completion` CLIENT span, 10 attributes, a "
+            "duration and 2 token-usage points). `langchain-otel-embed-completion` is "
+            "`langchain-otel` with those two classes registered; `floor-embed-completion` puts "
+            "one CLIENT span with as many constant attributes around `BenchEmbeddings.embed_query` "
+            "and `BaseLLM._generate_helper` and records the same metric points (constant "
+            "attributes and token counts, in the span's context). Overhead in instructions per "
+            "call (first row: the uninstrumented counts); `(x floor)` = overhead / the floor's "
+            "overhead.",
+            "",
+            *models,
+            "",
+        ]
     if table.errors or skipped:
         lines += ["Not measured:", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in {**skipped, **table.errors}.items()]
@@ -402,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     order = {variant.name: index for index, variant in enumerate(variants)}
     raw.sort(key=lambda result: order[result["variant"]])
     table = build_table(raw)
-    verdict_ops = [op for op in args.ops if op not in SHORT_OF.values() and op not in STRUCTURE_OPS]
+    verdict_ops = [op for op in args.ops if op not in SHORT_OF.values() and op not in OWN_ROW_OPS]
     verdicts = fair_verdicts(table, verdict_ops, _fmt_kilo)
     info = machine.describe()
     meta = {

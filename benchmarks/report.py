@@ -7,7 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from benchmarks.analysis import MemoryResult, Table, Verdict
-from benchmarks.variants import BASELINE, BY_NAME, STRUCTURE, VARIANTS, Variant
+from benchmarks.variants import BASELINE, BY_NAME, MODELS, STRUCTURE, VARIANTS, Variant
 from benchmarks.workloads import ALL_OPS, MAIN_OPS, SHORT_OF, STRUCTURE_OPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def summary_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[
     rows = []
     for variant in variants:
         name = variant.name
-        if name not in table.cells or variant.ops == STRUCTURE:
+        if name not in table.cells or variant.ops in (STRUCTURE, MODELS):
             continue
         if name == BASELINE:
             cells = [f"**{_num(table.median(name, op))} µs/call**" for op in MAIN_OPS]
@@ -126,10 +126,12 @@ def structure_table(
     overhead: Callable[[float | None], str],
     ops: Sequence[str] = STRUCTURE_OPS,
     with_attributes: bool = True,
+    group: str = STRUCTURE,
 ) -> list[str]:
     """The tool and graph rows: the baseline's absolute cost, then overhead (x floor) of the
     structure floor and of langchain-otel (``Variant.ops == STRUCTURE``); ``with_attributes``:
-    the attributes column (the wall-time workers count them)."""
+    the attributes column (the wall-time workers count them). ``group=MODELS``, ``ops=MODEL_OPS``:
+    the embed_query and completion rows, the same way."""
     ops = [op for op in ops if table.has(BASELINE, op)]
     if not ops:
         return []
@@ -151,7 +153,7 @@ def structure_table(
     ]
     for variant in variants:
         name = variant.name
-        if variant.ops != STRUCTURE or name not in table.cells:
+        if variant.ops != group or name not in table.cells:
             continue
         cells = []
         for op in ops:

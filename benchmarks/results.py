@@ -132,6 +132,19 @@ METHOD = (
     "INTERNAL span carrying as many constant attributes as langchain-otel's span of the same call "
     "(4 for the tool, 2 for the graph), current during the call. `make bench-icount "
     'ICOUNT_ARGS="--ops invoke,stream,stream-2"` measures the chat rows alone.',
+    "- Embedding and completion spans, in their own rows the same way: `embed_query` is "
+    "`BenchEmbeddings().embed_query(text)` (`benchmarks.fake_models`: an in-process `Embeddings` "
+    "returning a fixed 8-float vector, registered for an `OpenAIMapper` subclass with "
+    '`embedding_classes = ("benchmarks.BenchEmbeddings",)`); `completion` is '
+    "`BenchLLM().invoke(prompt)` (an in-process `BaseLLM` whose `_generate` answers at once with "
+    "`token_usage` in `llm_output`, registered for an `OpenAICompletionMapper` subclass with "
+    '`completion_classes = ("benchmarks.BenchLLM",)`), both on api.openai.com. Only the baseline, '
+    "`floor-embed-completion` and `langchain-otel-embed-completion` run them. The floor wraps "
+    "`BenchEmbeddings.embed_query` and `BaseLLM._generate_helper` (what langchain-otel wraps for "
+    "a completion invoke) with one CLIENT span carrying as many constant attributes as ours (6 "
+    "for the embedding, 10 for the completion), current during the call, then records the metric "
+    "points ours records: the duration point, and for the completion the input and output "
+    "token-usage points (constant attributes and counts, in the span's context).",
     "- `stream-2`/`astream-2` (2-chunk streams of the same answer, same metadata chunks) exist "
     "only to take the per-chunk slope: (overhead at 20 chunks - overhead at 2 chunks) / 18.",
     "- The wall-time machine is shared and has 2 cores: nothing is pinned, so single cells move "

@@ -32,7 +32,8 @@ from benchmarks.analysis import (
     memory_verdict,
     timing_verdicts,
 )
-from benchmarks.variants import BASELINE, BY_NAME, PEERS, VARIANTS, Variant
+from benchmarks.variants import BASELINE, BY_NAME, MODELS, PEERS, VARIANTS, Variant
+from benchmarks.workloads import MODEL_OPS
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work"
@@ -168,13 +169,14 @@ def command_line(argv: Sequence[str]) -> str:
     return " ".join([".venv-bench/bin/python -m benchmarks.run", *argv])
 
 
-def structure_table(table: Table, variants: Sequence[Variant]) -> list[str]:
-    """The tool and graph rows, in µs."""
+def structure_table(table: Table, variants: Sequence[Variant], models: bool = False) -> list[str]:
+    """The tool and graph rows (``models``: the embed_query and completion rows), in µs."""
     return report.structure_table(
         table,
         variants,
         lambda value: f"{value:.1f} µs/call",
         lambda value: "-" if value is None else f"{value:+.1f}",
+        **({"ops": MODEL_OPS, "group": MODELS} if models else {}),
     )
 
 
@@ -225,6 +227,23 @@ def render(
             "attributes, around `BaseTool.run` and `Pregel.invoke`; Batch pipeline).",
             "",
             *structure,
+            "",
+        ]
+    models = structure_table(table, variants, models=True)
+    if models:
+        lines += [
+            "### Embedding and completion spans (embed_query, completion invoke)",
+            "",
+            "Their own rows (own worker processes), like the structure rows: `embed_query` = "
+            "`BenchEmbeddings().embed_query(text)` (an in-process `Embeddings`, fixed vector), "
+            "`completion` = `BenchLLM().invoke(prompt)` (an in-process `BaseLLM`, token usage in "
+            "`llm_output`). Overhead in µs per call (first row: the uninstrumented times); "
+            "`(x floor)` = overhead / the overhead of `floor-embed-completion` (one CLIENT span, "
+            "as many constant attributes, around `BenchEmbeddings.embed_query` and "
+            "`BaseLLM._generate_helper`, plus the same duration and token metric points; Batch "
+            "pipeline).",
+            "",
+            *models,
             "",
         ]
     if table.errors or skipped:
@@ -308,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     console = [*report.summary_table(table, variants), ""]
     if structure := structure_table(table, variants):
         console += [*structure, ""]
+    if models := structure_table(table, variants, models=True):
+        console += [*models, ""]
     console += report.verdict_lines(verdicts)
     if memory:
         console += ["", *report.memory_table(memory)]

@@ -39,7 +39,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from benchmarks import fake_chat
-from benchmarks.workloads import STRUCTURE_OPS, available
+from benchmarks.workloads import MODEL_OPS, STRUCTURE_OPS, available
 
 BATCH, SIMPLE, DISCARD = "batch", "simple", "discard"
 METRIC_INTERVAL_MS = 60_000
@@ -152,6 +152,33 @@ def _bench_mapper() -> Any:
     return BenchOpenAIMapper()
 
 
+def _bench_model_mappers() -> list[Any]:
+    """``BenchEmbeddings`` mapped like ``OpenAIEmbeddings`` and ``BenchLLM`` like
+    ``langchain_openai.OpenAI``, both on api.openai.com. Like a provider package, ``benchmarks``
+    exports the classes (set here, so the chat variants' processes import nothing more)."""
+    import benchmarks  # noqa: PLC0415
+    from benchmarks import fake_models  # noqa: PLC0415
+    from langchain_otel.providers.openai import OpenAICompletionMapper, OpenAIMapper  # noqa: PLC0415
+
+    benchmarks.BenchEmbeddings = fake_models.BenchEmbeddings  # type: ignore[attr-defined]
+    benchmarks.BenchLLM = fake_models.BenchLLM  # type: ignore[attr-defined]
+
+    class BenchEmbeddingsMapper(OpenAIMapper):
+        model_classes: ClassVar[tuple[str, ...]] = ()
+        embedding_classes: ClassVar[tuple[str, ...]] = ("benchmarks.BenchEmbeddings",)
+
+        def base_url(self, model: object) -> object:
+            return fake_chat.BASE_URL
+
+    class BenchCompletionMapper(OpenAICompletionMapper):
+        completion_classes: ClassVar[tuple[str, ...]] = ("benchmarks.BenchLLM",)
+
+        def base_url(self, model: object) -> object:
+            return fake_chat.BASE_URL
+
+    return [BenchEmbeddingsMapper(), BenchCompletionMapper()]
+
+
 # -- setups: each instruments LangChain on a pipeline of the given kind and returns the pipeline
 # (None: no SDK at all) ------------------------------------------------------------------------
 
@@ -184,8 +211,16 @@ def _floor_structure(kind: str) -> Pipeline:
     return pipeline
 
 
+def _floor_models(kind: str) -> Pipeline:
+    from benchmarks import floor  # noqa: PLC0415
+
+    pipeline = Pipeline(kind)
+    floor.instrument_models(pipeline.tracer_provider, pipeline.meter_provider)
+    return pipeline
+
+
 def _langchain_otel(
-    sampler: Sampler = ALWAYS_ON, mapped: bool = True, metrics: bool = True
+    sampler: Sampler = ALWAYS_ON, mapped: bool = True, metrics: bool = True, models: bool = False
 ) -> Setup:
     def setup(kind: str) -> Pipeline:
         from langchain_otel import LangChainInstrumentor  # noqa: PLC0415
@@ -194,7 +229,9 @@ def _langchain_otel(
         LangChainInstrumentor().instrument(
             tracer_provider=pipeline.tracer_provider,
             meter_provider=pipeline.meter_provider,
-            provider_mappers=[_bench_mapper()] if mapped else [],
+            provider_mappers=(
+                [_bench_mapper(), *(_bench_model_mappers() if models else [])] if mapped else []
+            ),
             metrics_enabled=metrics,
         )
         return pipeline
@@ -247,8 +284,19 @@ METRICS_OFF = "langchain-otel-metrics-off"
 SAMPLED_OUT = "langchain-otel-sampled-out"
 EXEMPLARS_OFF = {"OTEL_METRICS_EXEMPLAR_FILTER": "always_off"}
 FLOOR_STRUCTURE, SUBJECT_STRUCTURE = "floor-structure", "langchain-otel-structure"
-# Which ops a variant measures: the chat ones, the structure ones (tool, graph), or both.
-CHAT, STRUCTURE, ALL = "chat", "structure", "all"
+FLOOR_MODELS, SUBJECT_MODELS = "floor-embed-completion", "langchain-otel-embed-completion"
+# Which ops a variant measures: the chat ones, the structure ones (tool, graph), the embedding
+# and completion ones (embed_query, completion), or all of them.
+CHAT, STRUCTURE, MODELS, ALL = "chat", "structure", "models", "all"
+
+
+def op_group(op: str) -> str:
+    """``CHAT``, ``STRUCTURE`` or ``MODELS``: which variants measure ``op``."""
+    if op in STRUCTURE_OPS:
+        return STRUCTURE
+    if op in MODEL_OPS:
+        return MODELS
+    return CHAT
 
 
 @dataclass(frozen=True)
@@ -270,12 +318,13 @@ class Variant:
     #: Run by ``make bench-icount`` (its variants use the ``discard`` pipeline whatever ``kind``).
     icount: bool = True
     #: The ops it measures: ``CHAT`` (``workloads.OPS``), ``STRUCTURE`` (``STRUCTURE_OPS``: their
-    #: own rows, so the chat variants' processes stay as they were) or ``ALL`` (the baseline).
+    #: own rows, so the chat variants' processes stay as they were), ``MODELS`` (``MODEL_OPS``,
+    #: likewise) or ``ALL`` (the baseline).
     ops: str = CHAT
 
     def measures(self, op: str) -> bool:
         """Whether this variant runs ``op`` (and it can run here)."""
-        mine = self.ops == ALL or (op in STRUCTURE_OPS) == (self.ops == STRUCTURE)
+        mine = self.ops in (ALL, op_group(op))
         return mine and available(op)
 
     def make(self, kind: str | None = None) -> Pipeline | None:
@@ -420,6 +469,23 @@ VARIANTS: tuple[Variant, ...] = (
         _langchain_otel(),
         floor=FLOOR_STRUCTURE,
         ops=STRUCTURE,
+    ),
+    Variant(
+        FLOOR_MODELS,
+        "embedding/completion floor: one CLIENT span with constant attributes (as many as ours) "
+        "around BenchEmbeddings.embed_query and BaseLLM._generate_helper, plus the duration "
+        "(and, for the completion, the 2 token) metric points",
+        _floor_models,
+        floor=None,
+        ops=MODELS,
+    ),
+    Variant(
+        SUBJECT_MODELS,
+        "langchain-otel as `langchain-otel` (spans+metrics), with the embedding and completion "
+        "classes registered, on the embed_query and completion ops",
+        _langchain_otel(models=True),
+        floor=FLOOR_MODELS,
+        ops=MODELS,
     ),
 )
 

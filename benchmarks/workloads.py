@@ -40,7 +40,13 @@ SHORT_OF = {"stream": "stream-2", "astream": "astream-2"}
 # (one ``execute_tool`` span); ``graph`` is ``graph.invoke(state)`` of a compiled two-node
 # LangGraph ``StateGraph`` whose nodes are plain Python functions (one ``invoke_workflow`` span).
 STRUCTURE_OPS = ("tool", "graph")
-ALL_OPS = (*OPS, *STRUCTURE_OPS)
+# The embedding and completion ops, likewise in their own rows: ``embed_query`` is
+# ``BenchEmbeddings().embed_query(text)`` (one ``embeddings`` span); ``completion`` is
+# ``BenchLLM().invoke(prompt)`` (one ``text_completion`` span). See ``fake_models``.
+MODEL_OPS = ("embed_query", "completion")
+ALL_OPS = (*OPS, *STRUCTURE_OPS, *MODEL_OPS)
+# Every op outside the chat rows.
+OWN_ROW_OPS = (*STRUCTURE_OPS, *MODEL_OPS)
 GRAPH_NAME = "bench_workflow"
 
 
@@ -96,6 +102,16 @@ def sync_call(op: str) -> Callable[[], object] | None:
     if op == "graph":
         graph = bench_graph()
         return lambda: graph.invoke({"count": 0, "text": "n"})
+    if op == "embed_query":
+        from benchmarks.fake_models import BenchEmbeddings  # noqa: PLC0415
+
+        embeddings = BenchEmbeddings()
+        return lambda: embeddings.embed_query("What is the capital of France?")
+    if op == "completion":
+        from benchmarks.fake_models import PROMPT, BenchLLM  # noqa: PLC0415
+
+        llm = BenchLLM()
+        return lambda: llm.invoke(PROMPT)
     model = BenchChatModel(chunks=OPS[op] or LONG_CHUNKS)
     if op == "invoke":
         return lambda: model.invoke(MESSAGES)
