@@ -10,8 +10,6 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tracers._streaming import _StreamingCallbackHandler
-from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -172,6 +170,14 @@ def assert_exportable(
     The encoder fails a whole batch on some values (a span name that is not UTF-8) and drops
     others with an error log (attributes it cannot encode): both count as not exportable.
     """
+    # Imported here: the side venvs that share these helpers have no OTLP exporter.
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import (  # noqa: PLC0415
+        encode_metrics,
+    )
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import (  # noqa: PLC0415
+        encode_spans,
+    )
+
     if span_exporter is not None:
         spans = span_exporter.get_finished_spans()
         request = encode_spans(spans)
