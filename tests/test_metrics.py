@@ -230,24 +230,12 @@ def exemplar_ids(point) -> set[tuple[int, int]]:
     return {(e.trace_id, e.span_id) for e in point.exemplars}
 
 
-async def call(style: str) -> None:
-    model = ChatScripted()
-    if style == "invoke":
-        model.invoke("hi")
-    elif style == "ainvoke":
-        await model.ainvoke("hi")
-    elif style == "stream":
-        list(model.stream("hi"))
-    else:
-        [chunk async for chunk in model.astream("hi")]
-
-
 @pytest.mark.usefixtures("instrument")
 @pytest.mark.parametrize("style", ["invoke", "ainvoke", "stream", "astream"])
 async def test_points_carry_the_chat_spans_ids_as_exemplars(span_exporter, metric_reader, style):
     # The SDK's default exemplar filter (trace_based) keeps a point's trace when it is
     # recorded in the context of a sampled span: every point links to its chat span.
-    await call(style)
+    await run(style, ChatScripted())
 
     span = only_chat_span(span_exporter)
     ids = {(span.context.trace_id, span.context.span_id)}
