@@ -503,14 +503,17 @@ class ChatInvocation:
                 _logger.debug("langchain-otel: cannot untap the run manager", exc_info=True)
 
     def stream_chunk(self, chunk: Any) -> None:
-        """A chunk ``stream``/``astream`` yielded."""
+        """A chunk ``stream``/``astream`` yielded (runs per chunk: one call, no helpers)."""
         if self._ended:
             return
         try:
+            chunks = self.chunks
+            if chunks is _NO_CHUNKS:
+                chunks = self._chunk_log()
             if self.adopted:  # the fallback's answer, already read from its result
-                self._chunk_log().count += 1
+                chunks.count += 1
             else:
-                self._chunk_log().add(chunk)
+                chunks.add(chunk)
         except Exception:
             _logger.debug("langchain-otel: chunk bookkeeping failed", exc_info=True)
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 _EMPTY: Mapping[str, Any] = {}
+# Values a streamed chunk sends for "nothing to say": they never overwrite an earlier value.
+_NOTHING = ("", [], {})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChatResponse:
     """What a provider request returned, in the shape mappers read.
 
@@ -29,6 +31,8 @@ class ChatResponse:
     request's ``usage_metadata`` (streams: summed); ``message_id`` the message id (LangChain run
     ids included: mappers must tell them apart); ``streaming`` whether the answer came in chunks;
     ``tool_calls`` whether it calls tools (for APIs with no finish reason of their own).
+    Not frozen: a frozen dataclass pays ``object.__setattr__`` per field on every call; nothing
+    changes a view once built.
     """
 
     metadata: Mapping[str, Any]
@@ -108,20 +112,28 @@ def response_from_llm_result(result: object) -> ChatResponse | None:
 def response_from_chunks(chunks: Iterable[object]) -> ChatResponse:
     """View of a stream, from the chunks that carried metadata, usage or tool calls (in order)."""
     metadata: dict[str, Any] = {}
-    usage: dict[str, Any] | None = None
+    usages: list[Mapping[str, Any]] = []
     message_id: str | None = None
     tool_calls = False
     for chunk in chunks:
         tool_calls = tool_calls or bool(getattr(chunk, "tool_call_chunks", None))
         for key, value in _mapping(getattr(chunk, "response_metadata", None)).items():
-            if value is not None and value not in ("", [], {}):
+            if value or (value is not None and value not in _NOTHING):  # keeps 0 and False
                 metadata[key] = value
-        chunk_usage = getattr(chunk, "usage_metadata", None)
-        if isinstance(chunk_usage, Mapping):
-            usage = _add_usage(usage or {}, chunk_usage)
+        chunk_usage = _usage(chunk)
+        if chunk_usage is not None:
+            usages.append(chunk_usage)
         chunk_id = getattr(chunk, "id", None)
         if isinstance(chunk_id, str) and chunk_id:
             message_id = chunk_id
+    usage: Mapping[str, Any] | None = None
+    if len(usages) == 1:  # most providers report usage once: read as it is, never copied
+        usage = usages[0]
+    elif usages:
+        total: dict[str, Any] = {}
+        for part in usages:
+            _add_usage(total, part)
+        usage = total
     return ChatResponse(
         metadata=metadata,
         usage=usage,
@@ -148,11 +160,15 @@ def completed_by(view: ChatResponse, whole: ChatResponse | None) -> ChatResponse
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # nearly always: skips the ABC check
+        return value
     return value if isinstance(value, Mapping) else _EMPTY
 
 
 def _usage(message: object) -> Mapping[str, Any] | None:
     usage = getattr(message, "usage_metadata", None)
+    if type(usage) is dict:
+        return usage
     return usage if isinstance(usage, Mapping) else None
 
 
@@ -171,14 +187,17 @@ def _add_usage(total: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]
     """Sum two usage dicts key by key (nested details too); non-numbers keep the latest value."""
     for key, value in part.items():
         current = total.get(key)
-        if isinstance(value, Mapping):
+        if _is_number(value):
+            total[key] = current + value if _is_number(current) else value
+        elif isinstance(value, Mapping):
             total[key] = _add_usage(dict(current) if isinstance(current, Mapping) else {}, value)
-        elif _is_number(value) and _is_number(current):
-            total[key] = current + value
         else:
             total[key] = value
     return total
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is int or kind is float:
+        return True
+    return isinstance(value, (int, float)) and kind is not bool
