@@ -125,13 +125,18 @@ class Pipeline:
 
     def last_span_attributes(self) -> int | None:
         """How many attributes the last exported span had (after ``spans_exported``)."""
+        keys = self.last_span_attribute_keys()
+        return None if keys is None else len(keys)
+
+    def last_span_attribute_keys(self) -> list[str] | None:
+        """The attribute keys of the last exported span (after ``spans_exported``)."""
         if self._dropping is not None:
             last = self._dropping.last
         else:
             assert self._memory is not None
             finished = self._memory.get_finished_spans()
             last = finished[-1] if finished else None
-        return None if last is None or last.attributes is None else len(last.attributes)
+        return None if last is None or last.attributes is None else list(last.attributes)
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
