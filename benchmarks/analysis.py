@@ -12,6 +12,9 @@ from benchmarks.variants import (
     BY_NAME,
     FLOOR,
     FLOOR_METRICS,
+    FLOOR_METRICS_SAME,
+    FLOOR_METRICS_SAMPLED_OUT,
+    FLOOR_SAME,
     METRICS_OFF,
     METRICS_ONLY,
     SAMPLED_OUT,
@@ -37,6 +40,9 @@ WHAT = {
     FLOOR: "the bare floor",
     FLOOR_METRICS: "floor+metrics",
     METRICS_ONLY: "metrics-only",
+    FLOOR_SAME: "floor-same-attributes",
+    FLOOR_METRICS_SAME: "floor-metrics-same-attributes",
+    FLOOR_METRICS_SAMPLED_OUT: "floor-metrics-sampled-out",
 }
 RSS_LIMIT_BYTES = 256 * 1024  # over the second half of the calls: one pymalloc arena
 TRACED_LIMIT_BYTES_PER_CALL = 2.0
@@ -186,6 +192,59 @@ def fair_verdicts(
                 _ratio_check(table, target, SUBJECT, op, TRACELOOP, TRACELOOP_FACTOR, fmt)
             )
     return verdicts
+
+
+def same_work_verdicts(
+    table: Table, ops: Sequence[str], fmt: Callable[[float | None], str]
+) -> list[Verdict]:
+    """Informational: the ``FAIR_TARGETS`` limits applied against each configuration's floor
+    doing exactly the same work (``Variant.same_work``: the same span attributes; a
+    non-recording span made current when sampled out). Not the issue's targets."""
+    verdicts = []
+    for op in ops:
+        streaming = op in SHORT_OF
+        for variant, _floor, invoke_factor, stream_factor in FAIR_TARGETS:
+            same = BY_NAME[variant].same_work
+            if same is None:
+                continue
+            factor = stream_factor if streaming else invoke_factor
+            target = f"{op}: {WHAT[variant]} ≤ {factor} x {WHAT[same]}"
+            verdicts.append(_ratio_check(table, target, variant, op, same, factor, fmt))
+    return verdicts
+
+
+@dataclass(frozen=True)
+class LowerBound:
+    """What the issue's target of ``variant`` against ``floor`` can reach at best on ``op``:
+    the floor doing the same work (``same``) over ``floor`` (None: not measured)."""
+
+    op: str
+    variant: str
+    floor: str
+    same: str
+    limit: float
+    best: float | None
+
+    @property
+    def reachable(self) -> bool | None:
+        return None if self.best is None else self.best <= self.limit
+
+
+def lower_bounds(table: Table, ops: Sequence[str]) -> list[LowerBound]:
+    """Per op and issue target: the ratio the floor doing the same work itself gets against the
+    target's floor, i.e. the best any instrumentation doing that work can reach."""
+    bounds = []
+    for op in ops:
+        streaming = op in SHORT_OF
+        for variant, floor, invoke_factor, stream_factor in FAIR_TARGETS:
+            same = BY_NAME[variant].same_work
+            if same is None:
+                continue
+            mine, theirs = table.overhead(same, op), table.overhead(floor, op)
+            best = None if mine is None or theirs is None or theirs <= 0 else mine / theirs
+            limit = stream_factor if streaming else invoke_factor
+            bounds.append(LowerBound(op, variant, floor, same, limit, best))
+    return bounds
 
 
 def timing_verdicts(table: Table) -> list[Verdict]:

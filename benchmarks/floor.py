@@ -16,7 +16,14 @@ Bare wrapt wrappers on ``BaseChatModel.invoke/ainvoke/stream/astream``, in three
   ``response_metadata["model_name"]``); a stream keeps the chunk that carries the finish metadata
   and the one that carries the usage.
 - **metrics only** (metrics, no tracer): the same metric points and no span at all: what a
-  sampled-out call could cost at best.
+  sampled-out call could cost at best if it did not propagate its sampling decision.
+
+``same_attributes=True``: the span carries exactly the attributes (keys and values) langchain-otel
+sets on the span of the same call (``SAME_ATTRIBUTES`` for an invoke, ``SAME_STREAM_ATTRIBUTES``
+for a stream) instead of the 10 of ``ATTRIBUTES``: the floors doing the same work as ours. Under
+an ``ALWAYS_OFF`` sampler (a variant's pipeline) the floor's span is non-recording but still made
+current around the call and each stream step, as a sampled-out call that propagates its decision
+must do.
 
 Streams: a generator proxy starts the span at the first ``next()``, makes it current around each
 step of the real generator (never across a ``yield``: the consumer's code is not the call's) and
@@ -26,7 +33,7 @@ ends it when the stream ends or is closed.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from opentelemetry import context, trace
@@ -52,6 +59,39 @@ ATTRIBUTES: dict[str, Any] = {
     "gen_ai.usage.output_tokens": fake_chat.OUTPUT_TOKENS,
 }
 SPAN_NAME = f"chat {fake_chat.MODEL}"
+
+# Exactly the attributes langchain-otel sets on its span of this call (``BenchChatModel`` mapped
+# like ``ChatOpenAI``, as the ``langchain-otel*`` variants register it), in its order, with its
+# values and types: an invoke and a stream (a stream has no response id, but the stream flag and
+# the time to the first chunk, a measured float here a constant). Written from a real run; to
+# check or refresh them: ``python -m benchmarks.floor`` (prints both as observed, exits 1 if the
+# keys or values differ); ``make bench-icount`` warns when the key sets drift.
+SAME_ATTRIBUTES: dict[str, Any] = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": fake_chat.MODEL,
+    "server.address": "api.openai.com",
+    "server.port": 443,
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 256,
+    "gen_ai.response.id": fake_chat.RESPONSE_ID,
+    "gen_ai.response.finish_reasons": ("stop",),
+    "gen_ai.usage.input_tokens": fake_chat.INPUT_TOKENS,
+    "gen_ai.usage.output_tokens": fake_chat.OUTPUT_TOKENS,
+    "gen_ai.usage.cache_read.input_tokens": 0,
+    "gen_ai.usage.reasoning.output_tokens": 0,
+    "openai.response.system_fingerprint": fake_chat.FINGERPRINT,
+    "openai.response.service_tier": "default",
+    "openai.api.type": "chat_completions",
+    "gen_ai.response.model": fake_chat.SERVED_MODEL,
+}
+SAME_STREAM_ATTRIBUTES: dict[str, Any] = {
+    **{key: value for key, value in SAME_ATTRIBUTES.items() if key != "gen_ai.response.id"},
+    "gen_ai.request.stream": True,
+    "gen_ai.response.time_to_first_chunk": 0.0008,
+}
+# Attributes whose value is measured on each call: only their type is checked.
+MEASURED_ATTRIBUTES = frozenset({"gen_ai.response.time_to_first_chunk"})
 
 # The metric attributes known before the call (gen_ai.response.model is read from the answer).
 METRIC_ATTRIBUTES: dict[str, Any] = {
@@ -121,21 +161,28 @@ class FloorMetrics:
 
 
 def instrument(
-    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None = None
+    tracer_provider: TracerProvider | None,
+    meter_provider: MeterProvider | None = None,
+    same_attributes: bool = False,
 ) -> None:
-    """Spans if ``tracer_provider``, metrics if ``meter_provider``: see the module docstring."""
+    """Spans if ``tracer_provider``, metrics if ``meter_provider``; ``same_attributes``: the
+    span carries langchain-otel's attributes of the call. See the module docstring."""
     tracer = (
         trace.get_tracer("benchmarks.floor", tracer_provider=tracer_provider)
         if tracer_provider is not None
         else None
     )
     metrics = FloorMetrics(meter_provider) if meter_provider is not None else None
+    invoke_attributes = SAME_ATTRIBUTES if same_attributes else ATTRIBUTES
+    stream_attributes = SAME_STREAM_ATTRIBUTES if same_attributes else ATTRIBUTES
 
-    def start() -> tuple[trace.Span | None, Context | None]:
+    def start(
+        attributes: dict[str, Any] = invoke_attributes,
+    ) -> tuple[trace.Span | None, Context | None]:
         """The span and its context; (None, None) for the metrics-only floor."""
         if tracer is None:
             return None, None
-        span = tracer.start_span(SPAN_NAME, kind=SpanKind.CLIENT, attributes=ATTRIBUTES)
+        span = tracer.start_span(SPAN_NAME, kind=SpanKind.CLIENT, attributes=attributes)
         return span, trace.set_span_in_context(span)
 
     def invoke(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
@@ -190,7 +237,7 @@ def instrument(
 
     # Streams, spans only: the floor as it always was (nothing read from the chunks).
     def traced(inner: Iterator[Any]) -> Iterator[Any]:
-        span, call_context = start()
+        span, call_context = start(stream_attributes)
         assert span is not None and call_context is not None
         try:
             while True:
@@ -206,7 +253,7 @@ def instrument(
             span.end()
 
     async def atraced(inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        span, call_context = start()
+        span, call_context = start(stream_attributes)
         assert span is not None and call_context is not None
         try:
             while True:
@@ -223,7 +270,7 @@ def instrument(
 
     # Streams with metrics: note the first chunk's time, keep the finish and usage chunks.
     def measured(inner: Iterator[Any], metrics: FloorMetrics) -> Iterator[Any]:
-        span, call_context = start()
+        span, call_context = start(stream_attributes)
         started = time.perf_counter()
         first_chunk_s = usage = metadata = failure = None
         try:
@@ -253,7 +300,7 @@ def instrument(
                 span.end()
 
     async def ameasured(inner: AsyncIterator[Any], metrics: FloorMetrics) -> AsyncIterator[Any]:
-        span, call_context = start()
+        span, call_context = start(stream_attributes)
         started = time.perf_counter()
         first_chunk_s = usage = metadata = failure = None
         try:
@@ -436,3 +483,74 @@ def instrument_models(tracer_provider: TracerProvider, meter_provider: MeterProv
             tokens=True,
         ),
     )
+
+
+# -- checking SAME_ATTRIBUTES against langchain-otel ----------------------------------------------
+
+
+def attribute_drift(
+    expected: Mapping[str, Any], observed: Mapping[str, Any], values: bool = True
+) -> list[str]:
+    """How ``observed`` (a span's attributes) differs from ``expected``: missing and extra keys,
+    and with ``values`` the values that differ (only the type for ``MEASURED_ATTRIBUTES``)."""
+    problems = [f"missing {key}" for key in expected if key not in observed]
+    problems += [f"extra {key}" for key in observed if key not in expected]
+    if values:
+        for key, value in expected.items():
+            if key not in observed:
+                continue
+            other = observed[key]
+            if type(other) is not type(value) or (
+                key not in MEASURED_ATTRIBUTES and other != value
+            ):
+                problems.append(f"{key}: {other!r}, not {value!r}")
+    return problems
+
+
+def observed_attributes() -> dict[str, dict[str, Any]]:
+    """The attributes of langchain-otel's span of one invoke and one stream of the fake model,
+    instrumented as the ``langchain-otel`` variant (in-memory exporter)."""
+    from benchmarks.variants import BY_NAME, SIMPLE, SUBJECT  # noqa: PLC0415
+    from benchmarks.workloads import sync_call  # noqa: PLC0415
+
+    pipeline = BY_NAME[SUBJECT].make(SIMPLE)
+    assert pipeline is not None and pipeline._memory is not None
+    observed = {}
+    for op in ("invoke", "stream"):
+        call = sync_call(op)
+        assert call is not None
+        call()
+        finished = pipeline._memory.get_finished_spans()
+        observed[op] = dict(finished[-1].attributes or {})
+        pipeline.clear()
+    pipeline.shutdown()
+    return observed
+
+
+def main() -> int:
+    """Print langchain-otel's attributes of an invoke and a stream (to paste into
+    ``SAME_ATTRIBUTES``/``SAME_STREAM_ATTRIBUTES``) and how they differ from those; 1 if they do."""
+    status = 0
+    observed = observed_attributes()
+    for op, name, expected in (
+        ("invoke", "SAME_ATTRIBUTES", SAME_ATTRIBUTES),
+        ("stream", "SAME_STREAM_ATTRIBUTES", SAME_STREAM_ATTRIBUTES),
+    ):
+        attributes = observed[op]
+        print(f"# {op}: langchain-otel's span carries {len(attributes)} attributes")
+        print(f"{name}: dict[str, Any] = {{")
+        for key, value in attributes.items():
+            print(f"    {key!r}: {value!r},")
+        print("}")
+        problems = attribute_drift(expected, attributes)
+        if problems:
+            status = 1
+            print(f"# {name} differs: " + "; ".join(problems))
+        else:
+            print(f"# {name} matches ({len(expected)} attributes)")
+        print()
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -96,6 +96,7 @@ def run(
     if instrument:
         start_instrumentation()
     spans: dict[str, float] = {}
+    attributes: dict[str, list[str] | None] = {}
     exported = pipeline.spans_exported() if pipeline is not None else 0
     for op in ops:
         call = sync_call(op)
@@ -105,10 +106,21 @@ def run(
             run_async(async_call(op), warmup, n1, n2)
         now = pipeline.spans_exported() if pipeline is not None else 0
         spans[op] = (now - exported) / (warmup + n1 + n2)
+        # The attribute keys of the op's last span (after its markers: not counted).
+        attributes[op] = (
+            pipeline.last_span_attribute_keys() if pipeline is not None and now > exported else None
+        )
         exported = now
     if pipeline is not None:
         pipeline.shutdown()
-    return {"variant": variant_name, "ops": ops, "n1": n1, "n2": n2, "spans_per_call": spans}
+    return {
+        "variant": variant_name,
+        "ops": ops,
+        "n1": n1,
+        "n2": n2,
+        "spans_per_call": spans,
+        "attributes": attributes,
+    }
 
 
 def main() -> None:

@@ -57,12 +57,15 @@ def worker_env(variant_env: Mapping[str, str]) -> dict[str, str]:
 
 
 def wanted(names: Sequence[str], mode: str) -> set[str]:
-    """``names`` (or every variant of ``mode``: "wall" or "icount"), their floors, the baseline."""
+    """``names`` (or every variant of ``mode``: "wall" or "icount"), their floors (and their
+    same-work floors marked for ``mode``), the baseline."""
     chosen = set(names) or {v.name for v in VARIANTS if getattr(v, mode)}
     unknown = chosen - set(BY_NAME)
     if unknown:
         raise SystemExit(f"unknown variants: {', '.join(sorted(unknown))}")
     floors = {BY_NAME[name].floor for name in chosen}
+    same_work = {BY_NAME[name].same_work for name in chosen}
+    floors |= {name for name in same_work if name is not None and getattr(BY_NAME[name], mode)}
     return chosen | {floor for floor in floors if floor is not None} | {BASELINE}
 
 

@@ -125,13 +125,18 @@ class Pipeline:
 
     def last_span_attributes(self) -> int | None:
         """How many attributes the last exported span had (after ``spans_exported``)."""
+        keys = self.last_span_attribute_keys()
+        return None if keys is None else len(keys)
+
+    def last_span_attribute_keys(self) -> list[str] | None:
+        """The attribute keys of the last exported span (after ``spans_exported``)."""
         if self._dropping is not None:
             last = self._dropping.last
         else:
             assert self._memory is not None
             finished = self._memory.get_finished_spans()
             last = finished[-1] if finished else None
-        return None if last is None or last.attributes is None else len(last.attributes)
+        return None if last is None or last.attributes is None else list(last.attributes)
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
@@ -189,14 +194,20 @@ def _none(kind: str) -> Pipeline | None:
     return None
 
 
-def _floor(spans: bool = True, metrics: bool = False) -> Setup:
+def _floor(
+    spans: bool = True,
+    metrics: bool = False,
+    same_attributes: bool = False,
+    sampler: Sampler = ALWAYS_ON,
+) -> Setup:
     def setup(kind: str) -> Pipeline:
         from benchmarks import floor  # noqa: PLC0415
 
-        pipeline = Pipeline(kind)
+        pipeline = Pipeline(kind, sampler)
         floor.instrument(
             pipeline.tracer_provider if spans else None,
             pipeline.meter_provider if metrics else None,
+            same_attributes=same_attributes,
         )
         return pipeline
 
@@ -279,6 +290,11 @@ def _otel_genai(kind: str) -> Pipeline:
 
 BASELINE = "uninstrumented"
 FLOOR, FLOOR_METRICS, METRICS_ONLY = "floor", "floor-metrics", "metrics-only"
+# The floors doing exactly the same work as ours (``Variant.same_work``): langchain-otel's span
+# attributes; a non-recording span made current under the ALWAYS_OFF sampler.
+FLOOR_SAME = "floor-same-attributes"
+FLOOR_METRICS_SAME = "floor-metrics-same-attributes"
+FLOOR_METRICS_SAMPLED_OUT = "floor-metrics-sampled-out"
 SUBJECT = "langchain-otel"
 METRICS_OFF = "langchain-otel-metrics-off"
 SAMPLED_OUT = "langchain-otel-sampled-out"
@@ -309,6 +325,10 @@ class Variant:
     #: The floor that does the same work (same signals, same span pipeline), to compare with;
     #: None for the floors themselves and the baseline.
     floor: str | None = FLOOR_METRICS
+    #: The floor doing exactly the same work (the same span attributes; under the same sampler),
+    #: compared with in a second, informational table of ``make bench-icount``; run with this
+    #: variant where that floor is marked for the command (``wall``/``icount``).
+    same_work: str | None = None
     #: The peer (key of PEERS) this variant needs installed.
     peer: str | None = None
     #: Environment of the worker process (on top of a scrubbed one).
@@ -350,6 +370,29 @@ VARIANTS: tuple[Variant, ...] = (
         floor=None,
     ),
     Variant(
+        FLOOR_SAME,
+        "bare floor with langchain-otel's span attributes of the same call (17 on an invoke, 18 "
+        "on a stream: `floor.SAME_ATTRIBUTES`, `floor.SAME_STREAM_ATTRIBUTES`), no metrics",
+        _floor(same_attributes=True),
+        floor=None,
+        wall=False,
+    ),
+    Variant(
+        FLOOR_METRICS_SAME,
+        "floor + metrics with langchain-otel's span attributes of the same call",
+        _floor(metrics=True, same_attributes=True),
+        floor=None,
+        wall=False,
+    ),
+    Variant(
+        FLOOR_METRICS_SAMPLED_OUT,
+        "floor + metrics under the ALWAYS_OFF sampler: a non-recording span made current around "
+        "the call (and each stream step), plus the metric points in its context",
+        _floor(metrics=True, sampler=ALWAYS_OFF),
+        floor=None,
+        wall=False,
+    ),
+    Variant(
         "floor-simple", "bare floor, Simple+memory", _floor(), SIMPLE, floor=None, icount=False
     ),
     Variant(
@@ -360,7 +403,7 @@ VARIANTS: tuple[Variant, ...] = (
         floor=None,
         icount=False,
     ),
-    Variant(SUBJECT, "spans+metrics", _langchain_otel()),
+    Variant(SUBJECT, "spans+metrics", _langchain_otel(), same_work=FLOOR_METRICS_SAME),
     Variant(
         "langchain-otel-simple",
         "spans+metrics, Simple+memory",
@@ -374,12 +417,14 @@ VARIANTS: tuple[Variant, ...] = (
         "spans only: instrument(metrics_enabled=False)",
         _langchain_otel(metrics=False),
         floor=FLOOR,
+        same_work=FLOOR_SAME,
     ),
     Variant(
         SAMPLED_OUT,
         "ALWAYS_OFF sampler, metrics on",
         _langchain_otel(ALWAYS_OFF),
         floor=METRICS_ONLY,
+        same_work=FLOOR_METRICS_SAMPLED_OUT,
     ),
     Variant(
         "langchain-otel-generic",
