@@ -57,12 +57,17 @@ _logger = logging.getLogger(__name__)
 ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
 _EMPTY_CONTEXT = Context()
+# The key under which the trace API keeps the current span, learnt through the public API: the
+# call's context is then made with one copy of the current one instead of two.
+_SPAN_KEY = next(iter(trace.set_span_in_context(INVALID_SPAN, Context())))
 _clock = time.monotonic_ns
 
 
-def current_invocation() -> ChatInvocation | None:
-    """The invocation whose request runs in the current context, if any."""
-    invocation = context.get_value(ACTIVE_INVOCATION_KEY)
+def current_invocation(current: Context | None = None) -> ChatInvocation | None:
+    """The invocation whose request runs in ``current`` (default: the current context)."""
+    invocation = (current if current is not None else context.get_current()).get(
+        ACTIVE_INVOCATION_KEY
+    )
     return invocation if isinstance(invocation, ChatInvocation) else None
 
 
@@ -90,7 +95,8 @@ class ChatTelemetry:
         it): a stream's plain-request fallback is already current and ended by the stream.
         """
         run_manager = kwargs.get("run_manager", args[2] if len(args) > 2 else None)
-        fallback = _awaiting_fallback(model)
+        current = context.get_current()
+        fallback = _awaiting_fallback(model, current)
         if fallback is not None:
             fallback.adopt_request(run_manager)
             return fallback, False
@@ -104,6 +110,7 @@ class ChatTelemetry:
             request_kwargs,
             streaming=request_kwargs.get("stream") is True,
             messages=messages if isinstance(messages, list) else [],
+            current=current,
         )
         if invocation is None:
             return None
@@ -118,7 +125,7 @@ class ChatTelemetry:
         makes only for prompts its cache did not answer."""
         run_managers = kwargs.get("run_managers", args[2] if len(args) > 2 else None)
         run_manager = run_managers[0] if run_managers else None  # LangChain passes _generate this
-        fallback = _awaiting_fallback(model)
+        fallback = _awaiting_fallback(model, context.get_current())
         if fallback is not None:
             fallback.adopt_request(run_manager)
             return fallback, False
@@ -151,7 +158,7 @@ class ChatTelemetry:
         self, model: object, args: Sequence[Any], kwargs: Mapping[str, Any]
     ) -> tuple[ChatInvocation, bool] | None:
         """A span for a whole ``invoke``/``ainvoke``: LangChains without a request hook."""
-        fallback = _awaiting_fallback(model)
+        fallback = _awaiting_fallback(model, context.get_current())
         if fallback is not None:
             fallback.adopt_request(None)
             return fallback, False
@@ -181,10 +188,14 @@ class ChatTelemetry:
         call_args: Sequence[Any] = (),
         awaits_fallback: bool = False,
         operation: str = sc.OPERATION_CHAT,
+        current: Context | None = None,
     ) -> ChatInvocation | None:
-        """Start the span; None (the call then runs untraced) if that fails."""
+        """Start the span in ``current`` (default: the current context); None (the call then
+        runs untraced) if that fails."""
         completion = operation == sc.OPERATION_TEXT_COMPLETION
         try:
+            if current is None:
+                current = context.get_current()
             request = ChatRequest(model, kwargs, streaming)
             registry = self.registry
             found = (
@@ -207,7 +218,11 @@ class ChatTelemetry:
             start_ns = time.time_ns()
             start_clock = _clock()
             span = self.tracer.start_span(
-                name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start_ns
+                name,
+                context=current,
+                kind=SpanKind.CLIENT,
+                attributes=attributes,
+                start_time=start_ns,
             )
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
@@ -216,9 +231,7 @@ class ChatTelemetry:
         invocation.client_decides = on_wire is not None
         invocation.completion = completion
         invocation.awaits_fallback = awaits_fallback
-        call_context = trace.set_span_in_context(
-            span, context.set_value(ACTIVE_INVOCATION_KEY, invocation)
-        )
+        call_context = Context({**current, _SPAN_KEY: span, ACTIVE_INVOCATION_KEY: invocation})
         try:
             call_context, invocation.layer_data = self.layers.enter(call_context)
         except Exception:
@@ -229,14 +242,14 @@ class ChatTelemetry:
         return invocation
 
 
-def _awaiting_fallback(model: object) -> ChatInvocation | None:
+def _awaiting_fallback(model: object, current: Context) -> ChatInvocation | None:
     """The current stream of this very model, if LangChain is answering it with a plain request.
 
     A request made inside a stream of the same model before its first chunk is either that
     fallback or a real nested request (a client whose ``_stream`` calls ``self.invoke``):
     LangChain's own rule tells them apart, asked only then (it costs microseconds).
     """
-    invocation = current_invocation()
+    invocation = current_invocation(current)
     if (
         invocation is None
         or not invocation.awaits_fallback
