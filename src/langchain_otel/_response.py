@@ -18,7 +18,7 @@ from typing import Any
 
 _EMPTY: Mapping[str, Any] = {}
 # Values a streamed chunk sends for "nothing to say": they never overwrite an earlier value.
-_NOTHING = ("", [], {})
+_NOTHING: tuple[object, ...] = ("", [], {})
 
 
 @dataclass(slots=True)
