@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
 
 from langchain_otel import ChatContent, LangChainInstrumentor
+from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel.providers.openai import OpenAIMapper
 
 try:
@@ -273,6 +274,7 @@ def test_event_content(mode, stream, capture, fake_server, span_exporter, log_ex
     # opentelemetry-api < 1.35 has no event_name: the name then goes in the event.name attribute.
     event_name = getattr(record, "event_name", None) or attributes.pop("event.name")
     assert event_name == "gen_ai.client.inference.operation.details"
+    assert log.instrumentation_scope.schema_url == SCHEMA_URL
     assert record.trace_id == span.context.trace_id
     assert record.span_id == span.context.span_id
     inputs = [dict(m) for m in attributes.pop("gen_ai.input.messages")]

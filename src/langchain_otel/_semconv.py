@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from typing import Final
 
+# The semantic conventions release we follow, and its published schema URL: the tracer, meter and
+# event logger carry it as their scope's schema_url. (A string, not
+# ``opentelemetry.semconv.schemas.Schemas.V1_41_0``: older supported releases lack that member.)
+SEMCONV_VERSION: Final = "1.41.0"
+SCHEMA_URL: Final = f"https://opentelemetry.io/schemas/{SEMCONV_VERSION}"
+
 # Span and metric attributes (GenAI semantic conventions v1.41 + semantic-conventions-genai).
 OPERATION_NAME: Final = "gen_ai.operation.name"
 PROVIDER_NAME: Final = "gen_ai.provider.name"
