@@ -40,6 +40,7 @@ def warnings(caplog) -> list[str]:
 def test_every_field_is_read_from_the_environment():
     assert Settings.from_env({}) == Settings()
     assert Settings.from_env(ENV) == FROM_ENV
+    assert {f.name for f in dataclasses.fields(Settings)} == set(config._FIELDS)
 
 
 def test_malformed_environment_values_warn_once_and_use_the_defaults(caplog):
