@@ -14,7 +14,8 @@ MATRIX_TESTS := tests/test_call_paths.py tests/test_instrumentor.py tests/test_m
 	tests/test_patching.py tests/test_values.py tests/test_errors.py tests/test_fit_json.py \
 	tests/test_adversarial.py tests/test_embeddings_and_completions.py
 
-.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench clean
+.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench bench-icount bench-profile \
+	bench-icount-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,8 +95,6 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
 
-.PHONY: bench-profile bench-icount bench-icount-profile
-
 ## bench: wall-time overhead per call vs uninstrumented, the floors doing the same work and the
 ## peers; memory growth -> benchmarks/RESULTS.md, its wall-time part (not part of `make test`;
 ## BENCH_ARGS="--rounds 3" etc.)
@@ -121,5 +120,8 @@ bench-icount-profile: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-icount-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount_profile $(ICOUNT_PROFILE_ARGS)
 
+## clean: every venv and work directory the targets above create (the benchmarks' included), and
+## the tools' caches
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest $(BENCH_VENV) \
+		benchmarks/.work .mypy_cache .ruff_cache .pytest_cache .hypothesis
