@@ -21,6 +21,8 @@ from langchain_otel.providers import ChatModelMapper, GenericMapper
 from tests.helpers import chat_spans, metric_points, only_chat_span, patched_attributes
 from tests.models import ChatScripted
 
+pytestmark = pytest.mark.matrix
+
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINALS = patched_attributes()
 
