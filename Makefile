@@ -33,7 +33,7 @@ test: lint typecheck pytest pytest-compat test-matrix
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
