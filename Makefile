@@ -6,15 +6,12 @@ DEMO_ENV := OTEL_SERVICE_NAME=langchain-otel-quickstart OTEL_TRACES_EXPORTER=con
 	OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none
 
 COMPAT_VENV := .venv-openai-v2
-# The test matrix: oldest supported (on the oldest Python) and newest releases.
+# The test matrix: oldest supported (on the oldest Python) and newest releases; it runs the tests
+# marked `matrix` (`pytestmark = pytest.mark.matrix` in their module).
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3)),$(PYTHON))
-MATRIX_TESTS := tests/test_call_paths.py tests/test_instrumentor.py tests/test_metrics.py \
-	tests/test_concurrency.py tests/test_lifecycle.py tests/test_security.py tests/test_faults.py \
-	tests/test_memory.py tests/test_fuzz_mappers.py tests/test_request_hooks.py \
-	tests/test_patching.py tests/test_values.py tests/test_errors.py tests/test_fit_json.py \
-	tests/test_adversarial.py tests/test_embeddings_and_completions.py
 
-.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench clean
+.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench bench-icount bench-profile \
+	bench-icount-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +33,7 @@ test: lint typecheck pytest pytest-compat test-matrix
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -77,8 +74,8 @@ pytest-compat: $(COMPAT_VENV)/.installed $(PEERS_VENV)/.installed
 
 ## test-matrix: the version-independent tests on the oldest and the newest supported stack
 test-matrix: .venv-oldest/.installed .venv-latest/.installed
-	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings $(MATRIX_TESTS)
-	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q $(MATRIX_TESTS)
+	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings -m matrix
+	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q -m matrix
 
 # The benchmarks' own venv: this package, langchain-core, langgraph (the graph op of the structure
 # rows) and the peer instrumentations (each optional: one that fails to install is skipped by the
@@ -93,8 +90,6 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3" langgraph
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
-
-.PHONY: bench-profile bench-icount bench-icount-profile
 
 ## bench: wall-time overhead per call vs uninstrumented, the floors doing the same work and the
 ## peers; memory growth -> benchmarks/RESULTS.md, its wall-time part (not part of `make test`;
@@ -121,5 +116,8 @@ bench-icount-profile: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-icount-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount_profile $(ICOUNT_PROFILE_ARGS)
 
+## clean: every venv and work directory the targets above create (the benchmarks' included), and
+## the tools' caches
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest $(BENCH_VENV) \
+		benchmarks/.work .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -15,6 +15,8 @@ from langchain_otel import LangChainInstrumentor
 from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
 
+pytestmark = pytest.mark.matrix
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

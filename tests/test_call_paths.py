@@ -19,7 +19,7 @@ from tests.helpers import chat_spans, only_chat_span
 from tests.models import ChatScripted
 from tests.test_openai_client import make_model
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = [pytest.mark.matrix, pytest.mark.usefixtures("instrument")]
 
 
 @tool

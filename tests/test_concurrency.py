@@ -16,7 +16,7 @@ from opentelemetry.trace import StatusCode
 from tests.helpers import chat_spans
 from tests.models import ChatScripted, LLMScripted
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = [pytest.mark.matrix, pytest.mark.usefixtures("instrument")]
 
 
 class EndCounter(SpanProcessor):

@@ -14,7 +14,8 @@ from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
 
-from langchain_otel import ChatContent, LangChainInstrumentor
+from langchain_otel import ChatContent, LangChainInstrumentor, _content
+from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel.providers.openai import OpenAIMapper
 
 try:
@@ -273,6 +274,7 @@ def test_event_content(mode, stream, capture, fake_server, span_exporter, log_ex
     # opentelemetry-api < 1.35 has no event_name: the name then goes in the event.name attribute.
     event_name = getattr(record, "event_name", None) or attributes.pop("event.name")
     assert event_name == "gen_ai.client.inference.operation.details"
+    assert log.instrumentation_scope.schema_url == SCHEMA_URL
     assert record.trace_id == span.context.trace_id
     assert record.span_id == span.context.span_id
     inputs = [dict(m) for m in attributes.pop("gen_ai.input.messages")]
@@ -319,11 +321,31 @@ def test_part_length_limit_keeps_valid_json(monkeypatch, capture, fake_server, s
 
     attributes = only_chat_span(span_exporter).attributes
     (message,) = json.loads(attributes["gen_ai.input.messages"])
-    text = message["parts"][0]["content"]
-    assert len(text) == 40
-    assert text.endswith("…[truncated]")
+    assert message["parts"][0]["content"] == "x" * 40 + "…[truncated]"
     (output,) = json.loads(attributes["gen_ai.output.messages"])
-    assert len(output["parts"][0]["content"]) == 40
+    text = output["parts"][0]["content"]
+    assert text.endswith("…[truncated]")
+    assert len(text) == 40 + len("…[truncated]")
+
+
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # 36 characters
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        (1, "a…[truncated]"),
+        (10, "abcdefghij…[truncated]"),
+        (30, "abcdefghijklmnopqrstuvwxyz0123…[truncated]"),
+        (35, "abcdefghijklmnopqrstuvwxyz012345678…[truncated]"),
+        (36, ALPHABET),  # fits: not cut, no mark
+        (8192, ALPHABET),
+    ],
+    ids=["1", "10", "30", "35", "36", "8192"],
+)
+def test_the_length_limit_is_the_text_kept_and_the_mark_comes_on_top(limit, expected):
+    assert _content.truncate(ALPHABET, limit) == expected
+    assert _content.truncate_values({"a": [ALPHABET]}, limit) == {"a": [expected]}
 
 
 def test_sdk_attribute_length_limit_is_respected(capture, fake_server, span_exporter):

@@ -17,6 +17,8 @@ from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import ChatModelMapper
 from tests.helpers import metric_points
 
+pytestmark = pytest.mark.matrix
+
 
 class AcmeEmbeddings(Embeddings):
     def __init__(self, model: str = "acme-embed", fail: BaseException | None = None) -> None:

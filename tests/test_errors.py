@@ -22,6 +22,8 @@ from langchain_otel._errors import (
     stacktrace,
 )
 
+pytestmark = pytest.mark.matrix
+
 PROMPT = "secret prompt 7f3a"
 HERE = __name__
 

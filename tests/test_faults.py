@@ -22,6 +22,8 @@ from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
 from tests.test_openai_client import make_model
 
+pytestmark = pytest.mark.matrix
+
 
 def closed_port() -> int:
     with socket.socket() as sock:

@@ -9,6 +9,8 @@ import pytest
 from langchain_otel import _content
 from langchain_otel._content import fit_json, to_json
 
+pytestmark = pytest.mark.matrix
+
 
 def fit_json_before(value, limit):
     """The implementation before the fix: drop the oldest entry, serialize everything again."""

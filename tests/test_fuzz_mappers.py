@@ -32,6 +32,8 @@ from langchain_otel.providers import GenericMapper, MapperRegistry
 from tests.helpers import assert_exportable, chat_spans
 from tests.models import ChatScripted
 
+pytestmark = pytest.mark.matrix
+
 MAPPERS = [*MapperRegistry().mappers, GenericMapper()]
 MAPPER_IDS = [type(m).__name__ + ":" + m.provider_name for m in MAPPERS]
 

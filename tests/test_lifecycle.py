@@ -6,11 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
 import wrapt
 
 from langchain_otel import LangChainInstrumentor
 from tests.helpers import PATCHED, chat_spans, metric_points, own_attributes, patched_attributes
 from tests.models import ChatScripted
+
+pytestmark = pytest.mark.matrix
 
 
 def wrapper_depth(function: object) -> int:

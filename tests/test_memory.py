@@ -33,6 +33,8 @@ from tests.test_embeddings_and_completions import (  # noqa: F401 -- acme_packag
     acme_package,
 )
 
+pytestmark = pytest.mark.matrix
+
 SOAK_CALLS = int(os.environ.get("SOAK_CALLS", "10000"))
 
 

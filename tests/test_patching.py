@@ -19,6 +19,8 @@ from langchain_otel._patching import PatchedFunction, unwrap, wrap
 from tests.helpers import chat_spans
 from tests.models import ChatScripted
 
+pytestmark = pytest.mark.matrix
+
 calls: list[str] = []
 PROTOCOLS = range(pickle.HIGHEST_PROTOCOL + 1)
 

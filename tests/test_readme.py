@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from langchain_otel import ChatContent, config
+from langchain_otel._semconv import SCHEMA_URL, SEMCONV_VERSION
 from tests.otlp_receiver import OtlpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,12 @@ def test_documented_defaults_and_arguments_match_the_settings():
         value = getattr(defaults, argument)
         shown = value.value if hasattr(value, "value") else value
         assert str(shown).lower() == default.lower(), variable
+
+
+def test_the_conventions_version_and_schema_url_are_the_ones_we_emit():
+    major_minor = SEMCONV_VERSION.rsplit(".", 1)[0]
+    assert f"semantic conventions v{major_minor}" in README
+    assert f"`{SCHEMA_URL}`" in README
 
 
 def test_the_redaction_example_works():

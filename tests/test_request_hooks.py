@@ -24,7 +24,7 @@ from tests.helpers import (
 )
 from tests.models import METADATA, ChatScripted
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = [pytest.mark.matrix, pytest.mark.usefixtures("instrument")]
 
 #: LangChain tells cache hits apart through this private hook (absent from older releases).
 CACHE_HOOK = hasattr(BaseChatModel, "_convert_cached_generations")

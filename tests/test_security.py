@@ -15,6 +15,8 @@ from tests.models import ChatScripted
 from tests.test_content import InMemoryLogExporter
 from tests.test_openai_client import make_model
 
+pytestmark = pytest.mark.matrix
+
 SECRETS = ("sk-SECRET-api-key", "PASSWORD-SECRET", "TOKEN-SECRET", "HEADER-SECRET", "org-SECRET")
 PROMPT = "PROMPT-TEXT-7f3a"
 

@@ -21,6 +21,8 @@ from langchain_otel._values import (
 from tests.helpers import assert_exportable, chat_spans, metric_points
 from tests.models import ChatScripted
 
+pytestmark = pytest.mark.matrix
+
 LONE = json.loads('"llama\\udc80"')  # what a provider's JSON can legally hand us
 
 

@@ -42,6 +42,7 @@ from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
 from langchain_otel._peers import PeerCheck
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
+from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel._structure_wrappers import LazyPatches, StructureSpans, Target
 from langchain_otel._wrappers import (
     Wrapper,
@@ -64,7 +65,6 @@ _logger = logging.getLogger(__name__)
 _CHAT_MODULE = "langchain_core.language_models.chat_models"
 _CALLBACKS_MODULE = "langchain_core.callbacks.manager"
 _LLM_MODULE = "langchain_core.language_models.llms"
-_SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
 
@@ -138,7 +138,7 @@ def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | N
         return None
     try:
         meter = metrics.get_meter(
-            __name__, __version__, kwargs.get("meter_provider"), schema_url=_SCHEMA_URL
+            __name__, __version__, kwargs.get("meter_provider"), schema_url=SCHEMA_URL
         )
         return ChatMetrics(meter, settings.time_per_chunk_metric)
     except Exception:
@@ -156,7 +156,7 @@ def _content_recorder(settings: Settings, kwargs: dict[str, Any]) -> ContentReco
         return None
     events = None
     if mode.on_event:
-        events = EventEmitter(kwargs.get("logger_provider"), __version__, _SCHEMA_URL)
+        events = EventEmitter(kwargs.get("logger_provider"), __version__, SCHEMA_URL)
     return ContentRecorder(mode, settings.content_max_length, kwargs.get("content_hook"), events)
 
 
@@ -180,7 +180,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             **{name: kwargs.get(name) for name in Settings.__dataclass_fields__}
         )
         tracer = trace.get_tracer(
-            __name__, __version__, kwargs.get("tracer_provider"), schema_url=_SCHEMA_URL
+            __name__, __version__, kwargs.get("tracer_provider"), schema_url=SCHEMA_URL
         )
         chat_metrics = _chat_metrics(settings, kwargs)
         registry = MapperRegistry(kwargs.get("provider_mappers") or ())

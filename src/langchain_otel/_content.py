@@ -223,9 +223,13 @@ def _modality(mime_type: object) -> str:
 
 
 def truncate(text: str, max_length: int) -> str:
+    """The first ``max_length`` characters of ``text``, then the mark if any were cut.
+
+    The limit counts the text kept, not the mark: a cut text is ``max_length`` + 12 characters.
+    """
     if len(text) <= max_length:
         return text
-    return text[: max(0, max_length - len(_TRUNCATION_MARK))] + _TRUNCATION_MARK
+    return text[:max_length] + _TRUNCATION_MARK
 
 
 def truncate_values(value: object, max_length: int) -> object:

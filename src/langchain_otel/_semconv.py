@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from typing import Final
 
+# The semantic conventions release we follow, and its published schema URL: the tracer, meter and
+# event logger carry it as their scope's schema_url. (A string, not
+# ``opentelemetry.semconv.schemas.Schemas.V1_41_0``: older supported releases lack that member.)
+SEMCONV_VERSION: Final = "1.41.0"
+SCHEMA_URL: Final = f"https://opentelemetry.io/schemas/{SEMCONV_VERSION}"
+
 # Span and metric attributes (GenAI semantic conventions v1.41 + semantic-conventions-genai).
 OPERATION_NAME: Final = "gen_ai.operation.name"
 PROVIDER_NAME: Final = "gen_ai.provider.name"
@@ -34,7 +40,6 @@ USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
 USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
 USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 TOKEN_TYPE: Final = "gen_ai.token.type"
-OUTPUT_TYPE: Final = "gen_ai.output.type"
 INPUT_MESSAGES: Final = "gen_ai.input.messages"
 OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
 SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
@@ -149,7 +154,6 @@ TOKEN_BUCKETS: Final = (
 # Well-known gen_ai.provider.name values.
 PROVIDER_OPENAI: Final = "openai"
 PROVIDER_AZURE_OPENAI: Final = "azure.ai.openai"
-PROVIDER_AZURE_INFERENCE: Final = "azure.ai.inference"
 PROVIDER_ANTHROPIC: Final = "anthropic"
 PROVIDER_AWS_BEDROCK: Final = "aws.bedrock"
 PROVIDER_GCP_VERTEX_AI: Final = "gcp.vertex_ai"

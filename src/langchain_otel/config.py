@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Final
 
 _logger = logging.getLogger(__name__)
 
@@ -69,40 +69,24 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        return cls(
-            capture_content=parse_capture_content(env.get(CAPTURE_MESSAGE_CONTENT_ENV)),
-            metrics_enabled=_parse_bool(METRICS_ENABLED_ENV, env.get(METRICS_ENABLED_ENV), True),
-            time_per_chunk_metric=_parse_bool(
-                TIME_PER_CHUNK_METRIC_ENV, env.get(TIME_PER_CHUNK_METRIC_ENV), False
-            ),
-            content_max_length=_parse_positive_int(
-                CONTENT_MAX_LENGTH_ENV, env.get(CONTENT_MAX_LENGTH_ENV), DEFAULT_CONTENT_MAX_LENGTH
-            ),
-            provider_spans=_parse_enum(
-                PROVIDER_SPANS_ENV,
-                env.get(PROVIDER_SPANS_ENV),
-                ProviderSpans,
-                ProviderSpans.SUPPRESS,
-            ),
-            structure_spans=_parse_bool(STRUCTURE_SPANS_ENV, env.get(STRUCTURE_SPANS_ENV), True),
-        )
+        settings: dict[str, Any] = {}
+        for field in fields(cls):
+            variable, parse = _FIELDS[field.name]
+            settings[field.name] = parse(variable, env.get(variable), field.default)
+        return cls(**settings)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Apply ``instrument()`` keyword arguments, parsed like the env values."""
+        """Apply ``instrument()`` keyword arguments, parsed like the env values.
+
+        ``None`` and names that are not fields change nothing; a malformed value warns under the
+        argument's name and falls back as its parser says.
+        """
         changes: dict[str, Any] = {}
-        for name, value in overrides.items():
-            if value is None:
-                continue
-            if name == "capture_content":
-                changes[name] = parse_capture_content(value, source="capture_content")
-            elif name == "provider_spans":
-                changes[name] = _parse_enum(
-                    "provider_spans", value, ProviderSpans, ProviderSpans.SUPPRESS
-                )
-            elif name in ("metrics_enabled", "time_per_chunk_metric", "structure_spans"):
-                changes[name] = _parse_bool(name, value, getattr(self, name))
-            elif name == "content_max_length":
-                changes[name] = _parse_positive_int(name, value, self.content_max_length)
+        for field in fields(self):
+            value = overrides.get(field.name)
+            if value is not None:
+                parse = _FIELDS[field.name][1]
+                changes[field.name] = parse(field.name, value, getattr(self, field.name))
         return replace(self, **changes)
 
 
@@ -168,6 +152,28 @@ def _parse_enum(
     except ValueError:
         _warn_once(name, str(value), default.value)
         return default
+
+
+def _parse_capture_field(name: str, value: object, current: object) -> ContentCapture:
+    return parse_capture_content(value, source=name)  # malformed: NO_CONTENT, not ``current``
+
+
+def _parse_provider_spans(name: str, value: object, current: object) -> ProviderSpans:
+    return _parse_enum(name, value, ProviderSpans, ProviderSpans.SUPPRESS)  # likewise SUPPRESS
+
+
+#: A parser takes the name to warn under, the raw value and the value to fall back on.
+_Parser = Callable[[str, Any, Any], Any]
+
+#: Every :class:`Settings` field: the environment variable that sets it and its parser.
+_FIELDS: Final[Mapping[str, tuple[str, _Parser]]] = {
+    "capture_content": (CAPTURE_MESSAGE_CONTENT_ENV, _parse_capture_field),
+    "metrics_enabled": (METRICS_ENABLED_ENV, _parse_bool),
+    "time_per_chunk_metric": (TIME_PER_CHUNK_METRIC_ENV, _parse_bool),
+    "content_max_length": (CONTENT_MAX_LENGTH_ENV, _parse_positive_int),
+    "provider_spans": (PROVIDER_SPANS_ENV, _parse_provider_spans),
+    "structure_spans": (STRUCTURE_SPANS_ENV, _parse_bool),
+}
 
 
 def _warn_once(name: str, value: str, default: str) -> None:
