@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from opentelemetry.util.types import AttributeValue
-
 from langchain_otel import _semconv as sc
+from langchain_otel._values import Attributes, as_float, as_int, as_str, as_str_list
 
 _logger = logging.getLogger(__name__)
 
@@ -80,18 +79,17 @@ def lookup(model: object, kwargs: Mapping[str, Any], names: tuple[str, ...]) -> 
 def extract_request_model(
     model: object, kwargs: Mapping[str, Any], fields: RequestFields
 ) -> str | None:
-    value = lookup(model, kwargs, fields.model)
-    return value if isinstance(value, str) and value else None
+    return as_str(lookup(model, kwargs, fields.model))
 
 
 def extract_request_params(
     model: object, kwargs: Mapping[str, Any], fields: RequestFields
-) -> dict[str, AttributeValue]:
+) -> Attributes:
     """Sampling parameters as semconv attributes with the spec's types; unset ones are absent.
 
     The same rule as :func:`lookup`, inlined: this runs on every recorded call.
     """
-    attributes: dict[str, AttributeValue] = {}
+    attributes: Attributes = {}
     model_fields = getattr(model, "__dict__", None)
     for attribute, names, coerce in fields.plan:
         value = None
@@ -117,31 +115,10 @@ def extract_request_params(
     return attributes
 
 
-def as_float(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def as_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
-
-
 def as_choice_count(value: object) -> int | None:
     """``gen_ai.request.choice.count`` is set only when it differs from 1."""
     count = as_int(value)
     return count if count is not None and count != 1 else None
-
-
-def as_str_list(value: object) -> list[str] | None:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        items = [item for item in value if isinstance(item, str)]
-        return items or None
-    return None
 
 
 @functools.lru_cache(maxsize=256)

@@ -16,7 +16,8 @@ from importlib.metadata import entry_points
 
 from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, GenericMapper
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper, GenericMapper
 
 __all__ = [
     "Attributes",

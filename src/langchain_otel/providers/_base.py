@@ -12,25 +12,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from opentelemetry.util.types import AttributeValue
-
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
     ChatRequest,
     RequestFields,
-    as_float,
-    as_int,
-    as_str_list,
     extract_request_model,
     extract_request_params,
     lookup,
     parse_endpoint,
 )
 from langchain_otel._response import ChatResponse
+from langchain_otel._values import Attributes, as_count, as_float, as_int, as_str, as_str_list
 
 _logger = logging.getLogger(__name__)
-
-Attributes = dict[str, AttributeValue]
 
 # LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
@@ -189,8 +183,7 @@ class ChatModelMapper:
         return mapper, attributes
 
     def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
-        value = lookup(model, kwargs, self.embedding_model_fields)
-        return value if isinstance(value, str) and value else None
+        return as_str(lookup(model, kwargs, self.embedding_model_fields))
 
     def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
         """``dimensions`` and ``encoding_format`` as sent: call kwargs, fields, ``model_kwargs``."""
@@ -344,13 +337,6 @@ def call_kwargs_over_model_kwargs(request: ChatRequest) -> Mapping[str, Any]:
     return request.kwargs
 
 
-def token_count(value: object) -> int | None:
-    """A reported token count: a non-negative int (never a bool, float or junk)."""
-    if type(value) is int and value >= 0:  # exactly int: bools are junk here
-        return value
-    return None
-
-
 # Token-detail keys of LangChain's usage_metadata -> the attribute they add up to. A service tier
 # prefixes them (``priority_cache_read``, ``flex_reasoning``): the prefix is stripped.
 _INPUT_DETAILS: Mapping[str, str] = {
@@ -380,7 +366,7 @@ def add_detail_counts(
             attribute = categories.get(key.partition("_")[2])
             if attribute is None:
                 continue
-        count = token_count(value)
+        count = as_count(value)
         if count is not None:
             attributes[attribute] = attributes.get(attribute, 0) + count
 
@@ -395,10 +381,10 @@ def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
     if not usage:
         return {}
     counts: dict[str, int] = {}
-    count = token_count(usage.get("input_tokens"))
+    count = as_count(usage.get("input_tokens"))
     if count is not None:
         counts[sc.USAGE_INPUT_TOKENS] = count
-    count = token_count(usage.get("output_tokens"))
+    count = as_count(usage.get("output_tokens"))
     if count is not None:
         counts[sc.USAGE_OUTPUT_TOKENS] = count
     add_detail_counts(counts, usage.get("input_token_details"), _INPUT_DETAILS)

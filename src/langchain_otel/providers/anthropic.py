@@ -30,7 +30,8 @@ from collections.abc import Mapping
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper
 
 ANTHROPIC_FIELDS = RequestFields(
     model=("model",),

@@ -25,7 +25,8 @@ from typing import Any
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper
 
 # Body keys for the same parameter differ by model family (Anthropic/Mistral, Meta, Amazon Titan).
 BEDROCK_FIELDS = RequestFields(

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_int, extract_request_params
-from langchain_otel.providers._base import Attributes, first_str
+from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel._values import Attributes, as_int
+from langchain_otel.providers._base import first_str
 from langchain_otel.providers.bedrock import BedrockRuntimeMapper
 
 CONVERSE_FIELDS = RequestFields(

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_int, as_str_list, lookup
+from langchain_otel._request import ChatRequest, RequestFields, lookup
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel._values import Attributes, as_int, as_str_list
+from langchain_otel.providers._base import ChatModelMapper
 from langchain_otel.providers.vertexai import (
     blocked_categories,
     gemini_choice_count,

@@ -23,7 +23,8 @@ from typing import Any
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
-from langchain_otel.providers._base import Attributes, ChatModelMapper, client_base_url
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper, client_base_url
 
 OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 OLLAMA_FIELDS = RequestFields(

@@ -38,7 +38,8 @@ from typing import Any, ClassVar
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, lookup
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, first_str
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper, first_str
 
 OPENAI_FIELDS = RequestFields(
     model=("model", "model_name"),

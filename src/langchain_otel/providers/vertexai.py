@@ -25,9 +25,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_choice_count, as_float
+from langchain_otel._request import ChatRequest, RequestFields, as_choice_count
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, usage_attributes
+from langchain_otel._values import Attributes, as_float
+from langchain_otel.providers._base import ChatModelMapper, usage_attributes
 
 UNSPECIFIED_FINISH_REASON = "FINISH_REASON_UNSPECIFIED"
 
