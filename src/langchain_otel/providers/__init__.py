@@ -17,7 +17,8 @@ from importlib.metadata import entry_points
 from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes
-from langchain_otel.providers._base import ChatModelMapper, GenericMapper
+from langchain_otel.providers._base import ChatModelMapper
+from langchain_otel.providers.generic import GenericMapper
 
 __all__ = [
     "Attributes",

@@ -1,4 +1,4 @@
-"""The mapper interface, and the generic mapper every provider mapper builds on.
+"""The mapper interface every provider mapper builds on.
 
 A mapper turns one chat class's request fields and response metadata into GenAI attributes. The
 base class does what is standard across LangChain (``usage_metadata``, ``model_name``,
@@ -22,37 +22,12 @@ from langchain_otel._request import (
     parse_endpoint,
 )
 from langchain_otel._response import ChatResponse
-from langchain_otel._values import Attributes, as_count, as_float, as_int, as_str, as_str_list
+from langchain_otel._values import Attributes, as_count, as_int, as_str, as_str_list
 
 _logger = logging.getLogger(__name__)
 
 # LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
-
-# ``ls_provider`` (LangSmith params) -> gen_ai.provider.name, for chat classes without a mapper.
-LS_PROVIDER_NAMES: Mapping[str, str] = {
-    "openai": sc.PROVIDER_OPENAI,
-    "azure": sc.PROVIDER_AZURE_OPENAI,
-    "azure_openai": sc.PROVIDER_AZURE_OPENAI,
-    "anthropic": sc.PROVIDER_ANTHROPIC,
-    "amazon_bedrock": sc.PROVIDER_AWS_BEDROCK,
-    "bedrock": sc.PROVIDER_AWS_BEDROCK,
-    "bedrock_converse": sc.PROVIDER_AWS_BEDROCK,
-    "google_vertexai": sc.PROVIDER_GCP_VERTEX_AI,
-    "vertexai": sc.PROVIDER_GCP_VERTEX_AI,
-    "google_genai": sc.PROVIDER_GCP_GEMINI,
-    "mistral": sc.PROVIDER_MISTRAL_AI,
-    "mistralai": sc.PROVIDER_MISTRAL_AI,
-    "groq": sc.PROVIDER_GROQ,
-    "deepseek": sc.PROVIDER_DEEPSEEK,
-    "xai": sc.PROVIDER_X_AI,
-    "together": sc.PROVIDER_TOGETHER_AI,
-    "fireworks": sc.PROVIDER_FIREWORKS_AI,
-    "ollama": sc.PROVIDER_OLLAMA,
-    "cohere": sc.PROVIDER_COHERE,
-    "perplexity": sc.PROVIDER_PERPLEXITY,
-    "ibm": sc.PROVIDER_IBM_WATSONX,
-}
 
 
 class ChatModelMapper:
@@ -257,43 +232,6 @@ class ChatModelMapper:
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
         """Provider-namespaced extras (``openai.*``, ``groq.*`` ...); none by default."""
         return {}
-
-
-class GenericMapper(ChatModelMapper):
-    """For chat classes no mapper claims: LangSmith ``ls_*`` params and standard metadata."""
-
-    def start_attributes(
-        self, request: ChatRequest, endpoint: tuple[str, int] | None
-    ) -> Attributes:
-        ls_params = request.ls_params
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_CHAT,
-            sc.PROVIDER_NAME: provider_from_ls(ls_params.get("ls_provider")),
-        }
-        request_model = self.request_model(request) or ls_params.get("ls_model_name")
-        if isinstance(request_model, str) and request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        return attributes
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        attributes = super().request_attributes(request)
-        ls_params = request.ls_params
-        for attribute, key, coerce in (
-            (sc.REQUEST_TEMPERATURE, "ls_temperature", as_float),
-            (sc.REQUEST_MAX_TOKENS, "ls_max_tokens", as_int),
-            (sc.REQUEST_STOP_SEQUENCES, "ls_stop", as_str_list),
-        ):
-            value = coerce(ls_params.get(key))
-            if attribute not in attributes and value is not None:
-                attributes[attribute] = value
-        return attributes
-
-
-def provider_from_ls(ls_provider: object) -> str:
-    """Well-known ``gen_ai.provider.name`` for an ``ls_provider``; unknown ones pass through."""
-    if not isinstance(ls_provider, str) or not ls_provider:
-        return "langchain"
-    return LS_PROVIDER_NAMES.get(ls_provider, ls_provider)
 
 
 def first_str(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
