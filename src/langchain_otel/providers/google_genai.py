@@ -28,10 +28,10 @@ from langchain_otel._request import ChatRequest, RequestFields, lookup
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes, as_int, as_str_list
 from langchain_otel.providers._base import ChatModelMapper
-from langchain_otel.providers.vertexai import (
+from langchain_otel.providers._gemini import (
+    GeminiMapper,
     blocked_categories,
     gemini_choice_count,
-    gemini_finish_reasons,
     vertex_host,
 )
 
@@ -47,7 +47,7 @@ GENAI_FIELDS = RequestFields(
 )
 
 
-class GoogleGenAIMapper(ChatModelMapper):
+class GoogleGenAIMapper(GeminiMapper):
     """``ChatGoogleGenerativeAI`` on the Gemini Developer API."""
 
     model_classes: ClassVar[tuple[str, ...]] = ("langchain_google_genai.ChatGoogleGenerativeAI",)
@@ -55,10 +55,8 @@ class GoogleGenAIMapper(ChatModelMapper):
         "langchain_google_genai.GoogleGenerativeAIEmbeddings",
     )
     provider_name = sc.PROVIDER_GCP_GEMINI
-    separate_system_instructions = True
     request_fields = GENAI_FIELDS
     response_model_keys = ("model_name",)
-    finish_reason_keys = ("finish_reason",)
     blocked_categories_attribute = sc.GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES
 
     def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
@@ -121,13 +119,6 @@ class GoogleGenAIMapper(ChatModelMapper):
         if choice_count is not None:
             attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
         return attributes
-
-    def finish_reasons(self, response: ChatResponse) -> list[str]:
-        return [
-            reason
-            for choice in response.choice_metadata
-            for reason in gemini_finish_reasons(choice)
-        ]
 
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
         categories = blocked_categories(response.metadata)
