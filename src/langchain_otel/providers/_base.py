@@ -3,7 +3,9 @@
 A mapper turns one chat class's request fields and response metadata into GenAI attributes. The
 base class does what is standard across LangChain (``usage_metadata``, ``model_name``,
 ``finish_reason``/``stop_reason``, ``ls_*`` params); a provider module overrides only what differs.
-Mappers are stateless and never import provider packages: they read LangChain objects only.
+Mappers are stateless and never import provider packages: they read LangChain objects only, the
+model through :class:`~langchain_otel._request.ChatRequest`'s readers (or :func:`model_field`),
+never by ``getattr`` of a field (see :func:`model_field` for why).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
+    NO_FIELDS,
     ChatRequest,
     RequestFields,
     extract_request_model,
     extract_request_params,
     lookup,
     parse_endpoint,
+    with_model_kwargs,
 )
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes, as_count, as_int, as_str, as_str_list
@@ -102,9 +106,7 @@ class ChatModelMapper:
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
         """Sampling parameters (recording spans only)."""
-        kwargs = request.kwargs
-        if self.sends_model_kwargs:
-            kwargs = call_kwargs_over_model_kwargs(request)
+        kwargs = request.sent_kwargs() if self.sends_model_kwargs else request.kwargs
         return extract_request_params(request.model, kwargs, self.request_fields)
 
     def streams_on_wire(self, request: ChatRequest) -> bool | None:
@@ -119,7 +121,7 @@ class ChatModelMapper:
         client the model already built (which has applied the SDK's env vars), else the SDK's
         ``default_base_url``. Never builds a client.
         """
-        fields = getattr(model, "__dict__", None) or {}
+        fields = getattr(model, "__dict__", NO_FIELDS)
         configured = fields.get(self.base_url_field) if self.base_url_field else None
         return (
             configured
@@ -162,8 +164,7 @@ class ChatModelMapper:
 
     def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
         """``dimensions`` and ``encoding_format`` as sent: call kwargs, fields, ``model_kwargs``."""
-        extra = getattr(model, "model_kwargs", None)
-        merged = {**extra, **kwargs} if isinstance(extra, Mapping) and extra else kwargs
+        merged = with_model_kwargs(model, kwargs)
         attributes: Attributes = {}
         dimensions = as_int(lookup(model, merged, ("dimensions",)))
         if dimensions is not None and dimensions > 0:
@@ -261,18 +262,6 @@ def client_base_url(client: object) -> str | None:
         if text:
             return text
     return None
-
-
-def call_kwargs_over_model_kwargs(request: ChatRequest) -> Mapping[str, Any]:
-    """The call kwargs over the model's ``model_kwargs``, as the clients that keep one merge them.
-
-    Constructor arguments a class has no field for (``ChatGroq(top_p=...)``) land in
-    ``model_kwargs`` and are sent with every request; call kwargs override them.
-    """
-    extra = getattr(request.model, "model_kwargs", None)
-    if isinstance(extra, Mapping) and extra:
-        return {**extra, **request.kwargs}
-    return request.kwargs
 
 
 # Token-detail keys of LangChain's usage_metadata -> the attribute they add up to. A service tier

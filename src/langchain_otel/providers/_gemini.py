@@ -42,12 +42,11 @@ def vertex_host(location: object) -> str | None:
 def gemini_choice_count(request: ChatRequest) -> int | None:
     """Candidates asked for: the ``candidate_count`` call kwarg, else the model's ``n``.
 
-    Both Google clients read these two (a call kwarg ``n`` is not sent); reading them directly
-    also avoids probing pydantic models for absent attributes, which costs microseconds each.
+    Both Google clients read these two (a call kwarg ``n`` is not sent).
     """
     count = request.kwargs.get("candidate_count")
     if count is None:
-        count = getattr(request.model, "n", None)
+        count = request.field("n")
     return as_choice_count(count)
 
 

@@ -28,9 +28,9 @@ import os
 from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel._values import Attributes
+from langchain_otel._values import Attributes, as_str
 from langchain_otel.providers._base import ChatModelMapper
 
 ANTHROPIC_FIELDS = RequestFields(
@@ -68,7 +68,7 @@ class AnthropicMapper(ChatModelMapper):
 
     def base_url(self, model: object) -> object:
         # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
-        return getattr(model, "anthropic_api_url", None) or DEFAULT_BASE_URL
+        return model_field(model, "anthropic_api_url") or DEFAULT_BASE_URL
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = super().usage_attributes(response)
@@ -99,19 +99,14 @@ class AnthropicOnBedrockMapper(AnthropicMapper):
         return ChatModelMapper.start(self, request)
 
     def base_url(self, model: object) -> object:
-        configured = getattr(model, "anthropic_api_url", None)
-        if (
-            self._honours_field
-            and isinstance(configured, str)
-            and configured
-            and "api.anthropic.com" not in configured
-        ):
+        configured = as_str(model_field(model, "anthropic_api_url"))
+        if self._honours_field and configured and "api.anthropic.com" not in configured:
             return configured
         from_env = os.environ.get(self._base_url_env)
         if from_env:
             return from_env
         region = (
-            getattr(model, "region_name", None)
+            model_field(model, "region_name")
             or os.environ.get("AWS_REGION")
             or os.environ.get("AWS_DEFAULT_REGION")
         )

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, lookup
+from langchain_otel._request import ChatRequest, RequestFields, lookup, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel._values import Attributes, as_int, as_str_list
+from langchain_otel._values import Attributes, as_int, as_str, as_str_list
 from langchain_otel.providers._base import ChatModelMapper
 from langchain_otel.providers._gemini import (
     GeminiMapper,
@@ -60,7 +60,7 @@ class GoogleGenAIMapper(GeminiMapper):
     blocked_categories_attribute = sc.GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES
 
     def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        if getattr(request.model, "_use_vertexai", None) is True:
+        if _on_vertex(request.model):
             return _VERTEX_BACKEND.start_on_backend(request)
         return self.start_on_backend(request)
 
@@ -77,7 +77,7 @@ class GoogleGenAIMapper(GeminiMapper):
         self, model: object, kwargs: Mapping[str, Any]
     ) -> tuple[ChatModelMapper, Attributes]:
         """The backend as for chat: ``vertexai`` (or its auto-detection) decides."""
-        if getattr(model, "_use_vertexai", None) is True and self is not _VERTEX_BACKEND:
+        if _on_vertex(model) and self is not _VERTEX_BACKEND:
             return _VERTEX_BACKEND.embedding_start(model, kwargs)
         return super().embedding_start(model, kwargs)
 
@@ -94,18 +94,18 @@ class GoogleGenAIMapper(GeminiMapper):
         return {sc.EMBEDDINGS_DIMENSION_COUNT: dimensions}
 
     def base_url(self, model: object) -> object:
-        client = getattr(model, "client", None)  # a plain field the model fills when built
+        client = model_field(model, "client")  # a plain field the model fills when built
         options = getattr(getattr(client, "_api_client", None), "_http_options", None)
-        resolved = getattr(options, "base_url", None)
-        if isinstance(resolved, str) and resolved:
+        resolved = as_str(getattr(options, "base_url", None))
+        if resolved is not None:
             return resolved
-        configured = getattr(model, "base_url", None)
+        configured = model_field(model, "base_url")
         if isinstance(configured, Mapping):  # the deprecated client_options form
             configured = configured.get("api_endpoint")
         if isinstance(configured, str) and configured:
             return configured
-        if getattr(model, "_use_vertexai", None) is True:
-            return vertex_host(getattr(model, "location", None) or "global")
+        if _on_vertex(model):
+            return vertex_host(model_field(model, "location") or "global")
         return GEMINI_API_HOST
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
@@ -133,6 +133,12 @@ class GoogleGenAIVertexMapper(GoogleGenAIMapper):
 
 
 _VERTEX_BACKEND = GoogleGenAIVertexMapper()
+
+
+def _on_vertex(model: object) -> bool:
+    """Whether the instance runs on Vertex AI: ``vertexai=True``, ``GOOGLE_GENAI_USE_VERTEXAI``,
+    ``credentials`` or ``project``, as its validator resolved them into ``_use_vertexai``."""
+    return model_field(model, "_use_vertexai") is True
 
 
 class VertexAIEmbeddingsMapper(GoogleGenAIVertexMapper):

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel._values import Attributes, as_float
+from langchain_otel._values import Attributes, as_float, as_str
 from langchain_otel.providers._base import usage_attributes
 from langchain_otel.providers._gemini import (
     GeminiMapper,
@@ -60,17 +60,16 @@ class VertexAIMapper(GeminiMapper):
     response_model_keys = ("model_version", "model_name")
 
     def base_url(self, model: object) -> object:
-        options = getattr(model, "client_options", None)
+        options = model_field(model, "client_options")
         if isinstance(options, Mapping):
             endpoint = options.get("api_endpoint")
         else:
-            endpoint = getattr(options, "api_endpoint", None)
-        if isinstance(endpoint, str) and endpoint:
-            return endpoint
-        configured = getattr(model, "api_endpoint", None)
-        if isinstance(configured, str) and configured:
-            return configured
-        return vertex_host(getattr(model, "location", None))
+            endpoint = getattr(options, "api_endpoint", None)  # a ClientOptions object
+        return (
+            as_str(endpoint)
+            or as_str(model_field(model, "api_endpoint"))
+            or vertex_host(model_field(model, "location"))
+        )
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
         attributes = super().request_attributes(request)
@@ -85,7 +84,7 @@ class VertexAIMapper(GeminiMapper):
             if penalty is not None:
                 attributes[attribute] = penalty
         # The client drops the candidate count from streaming requests (``_prepare_params``).
-        streams = request.streaming or vars(request.model).get("streaming") is True
+        streams = request.streaming or request.field("streaming") is True
         choice_count = None if streams else gemini_choice_count(request)
         if choice_count is not None:
             attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
