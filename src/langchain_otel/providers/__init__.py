@@ -1,9 +1,11 @@
 """Provider mappers and the registry that picks one per chat class.
 
 A mapper is chosen by the model's class (walking its MRO, so subclasses inherit their parent's
-mapper), then refined by the server host for OpenAI-compatible clients (see ``openai.py``).
-Classes no mapper claims get :class:`GenericMapper` (LangChain's ``ls_provider`` and standard
-metadata). Adding a provider is one module here plus one line in ``_BUILTIN_MAPPERS``.
+mapper; cached per class), then :meth:`ChatModelMapper.resolve` refines it on each call: by the
+instance for the few mappers that declare ``refines_per_model`` (one class, several backends),
+then by the server host (one OpenAI client, many providers). Classes no mapper claims get
+:class:`GenericMapper` (LangChain's ``ls_provider`` and standard metadata). Adding a provider is
+one module here plus one line in ``_BUILTIN_MAPPERS``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, final
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
@@ -74,18 +74,38 @@ class ChatModelMapper:
     default_base_url: ClassVar[str | None] = None
     #: True when the class sends its ``model_kwargs`` with every request (call kwargs win).
     sends_model_kwargs: ClassVar[bool] = False
+    #: True when the instance, not only its class, decides which mapper serves it (see
+    #: ``for_model``). False for almost every mapper: no call pays for asking.
+    refines_per_model: ClassVar[bool] = False
 
-    # -- request side ---------------------------------------------------------------------------
+    # -- which mapper serves the call -----------------------------------------------------------
 
+    @final
+    def resolve(self, model: object) -> tuple[ChatModelMapper, tuple[str, int] | None]:
+        """The mapper serving this instance, and its endpoint: the registry picked ``self`` by
+        the class; ``for_model`` refines it by the instance, then ``for_host`` by the host."""
+        mapper = self.for_model(model) if self.refines_per_model else self
+        endpoint = mapper.endpoint(model)
+        if endpoint is not None:
+            mapper = mapper.for_host(endpoint[0])
+        return mapper, endpoint
+
+    @final
     def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        """The mapper for this call's endpoint and the attributes known before the call.
+        """The mapper serving this call and the attributes known before the call.
 
         Runs on every call, sampled or not (samplers and metrics use these attributes), so it
         stays cheap: field reads and a cached URL parse.
         """
-        endpoint = self.endpoint(request.model)
-        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        mapper, endpoint = self.resolve(request.model)
         return mapper, mapper.start_attributes(request, endpoint)
+
+    def for_model(self, model: object) -> ChatModelMapper:
+        """The mapper for this instance, when its class serves several backends (asked only
+        when ``refines_per_model``)."""
+        return self
+
+    # -- request side ---------------------------------------------------------------------------
 
     def start_attributes(
         self, request: ChatRequest, endpoint: tuple[str, int] | None
@@ -142,12 +162,12 @@ class ChatModelMapper:
 
     # -- embeddings -----------------------------------------------------------------------------
 
+    @final
     def embedding_start(
         self, model: object, kwargs: Mapping[str, Any]
     ) -> tuple[ChatModelMapper, Attributes]:
-        """:meth:`start` for an embedding class: same endpoint and host rules, cheap."""
-        endpoint = self.endpoint(model)
-        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        """:meth:`start` for an embedding class: the same resolution, cheap."""
+        mapper, endpoint = self.resolve(model)
         attributes: Attributes = {
             sc.OPERATION_NAME: sc.OPERATION_EMBEDDINGS,
             sc.PROVIDER_NAME: mapper.provider_name,

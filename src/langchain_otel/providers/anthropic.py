@@ -28,7 +28,7 @@ import os
 from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, model_field
+from langchain_otel._request import RequestFields, model_field
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes, as_str
 from langchain_otel.providers._base import ChatModelMapper
@@ -58,13 +58,12 @@ class AnthropicMapper(ChatModelMapper):
     finish_reason_keys = ("stop_reason",)
     response_id_key = "id"
     sends_model_kwargs = True
+    refines_per_model = True
 
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        llm_type = getattr(request.model, "_llm_type", None)
-        hosted = _VIA_BEDROCK.get(llm_type) if isinstance(llm_type, str) else None
-        if hosted is not None:
-            return hosted.start(request)
-        return super().start(request)
+    def for_model(self, model: object) -> ChatModelMapper:
+        """Claude on Bedrock through a subclass, told apart as langchain-anthropic does."""
+        llm_type = getattr(model, "_llm_type", None)  # a property of the class: cheap, no client
+        return _VIA_BEDROCK.get(llm_type, self) if isinstance(llm_type, str) else self
 
     def base_url(self, model: object) -> object:
         # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
@@ -94,9 +93,6 @@ class AnthropicOnBedrockMapper(AnthropicMapper):
         self._url_template = url_template
         self._base_url_env = base_url_env
         self._honours_field = honours_field
-
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        return ChatModelMapper.start(self, request)
 
     def base_url(self, model: object) -> object:
         configured = as_str(model_field(model, "anthropic_api_url"))

@@ -57,29 +57,18 @@ class GoogleGenAIMapper(GeminiMapper):
     provider_name = sc.PROVIDER_GCP_GEMINI
     request_fields = GENAI_FIELDS
     response_model_keys = ("model_name",)
+    refines_per_model = True
     blocked_categories_attribute = sc.GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES
 
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        if _on_vertex(request.model):
-            return _VERTEX_BACKEND.start_on_backend(request)
-        return self.start_on_backend(request)
-
-    def start_on_backend(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        return self, self.start_attributes(request, self.endpoint(request.model))
+    def for_model(self, model: object) -> ChatModelMapper:
+        """The backend the instance resolved when it was built (``_use_vertexai``)."""
+        return _VERTEX_BACKEND if _on_vertex(model) else self
 
     def request_model(self, request: ChatRequest) -> str | None:
         model = super().request_model(request)
         if model is None:
             return None
         return model.removeprefix("models/") or None
-
-    def embedding_start(
-        self, model: object, kwargs: Mapping[str, Any]
-    ) -> tuple[ChatModelMapper, Attributes]:
-        """The backend as for chat: ``vertexai`` (or its auto-detection) decides."""
-        if _on_vertex(model) and self is not _VERTEX_BACKEND:
-            return _VERTEX_BACKEND.embedding_start(model, kwargs)
-        return super().embedding_start(model, kwargs)
 
     def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
         name = super().embedding_request_model(model, kwargs)
