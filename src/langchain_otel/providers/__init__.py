@@ -5,7 +5,8 @@ mapper; cached per class), then :meth:`ChatModelMapper.resolve` refines it on ea
 instance for the few mappers that declare ``refines_per_model`` (one class, several backends),
 then by the server host (one OpenAI client, many providers). Classes no mapper claims get
 :class:`GenericMapper` (LangChain's ``ls_provider`` and standard metadata). Adding a provider is
-one module here plus one line in ``_BUILTIN_MAPPERS``.
+one module here plus one line in ``_BUILTIN_MAPPERS``; ``_base.py`` says what a mapper declares
+and what it may override.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import weakref
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes
 from langchain_otel.providers._base import ChatModelMapper
@@ -31,6 +32,7 @@ __all__ = [
     "MapperRegistry",
     "RequestFields",
     "class_key",
+    "model_field",
 ]
 
 _logger = logging.getLogger(__name__)

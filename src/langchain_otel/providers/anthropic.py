@@ -54,20 +54,17 @@ class AnthropicMapper(ChatModelMapper):
     client_library = "anthropic"
     separate_system_instructions = True
     request_fields = ANTHROPIC_FIELDS
-    response_model_keys = ("model_name", "model")
     finish_reason_keys = ("stop_reason",)
-    response_id_key = "id"
     sends_model_kwargs = True
+    # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
+    base_url_field = "anthropic_api_url"
+    default_base_url = DEFAULT_BASE_URL
     refines_per_model = True
 
     def for_model(self, model: object) -> ChatModelMapper:
         """Claude on Bedrock through a subclass, told apart as langchain-anthropic does."""
         llm_type = getattr(model, "_llm_type", None)  # a property of the class: cheap, no client
         return _VIA_BEDROCK.get(llm_type, self) if isinstance(llm_type, str) else self
-
-    def base_url(self, model: object) -> object:
-        # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
-        return model_field(model, "anthropic_api_url") or DEFAULT_BASE_URL
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = super().usage_attributes(response)

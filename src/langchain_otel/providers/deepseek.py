@@ -18,7 +18,6 @@ from langchain_otel.providers.openai import OpenAICompatibleMapper
 class DeepSeekMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_deepseek.ChatDeepSeek",)
     provider_name = sc.PROVIDER_DEEPSEEK
-
     base_url_field = "api_base"
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:

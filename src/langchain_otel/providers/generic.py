@@ -2,7 +2,8 @@
 
 Such a class has no table of its fields here, so the provider, the model and the common sampling
 parameters come from LangSmith's ``_get_ls_params`` (``ls_provider``, ``ls_model_name``,
-``ls_temperature`` ...), the response side from LangChain's standard metadata.
+``ls_temperature`` ...), the response side from LangChain's standard metadata. Its fields say
+nothing reliable about where it sends requests: no server address is reported.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest
-from langchain_otel._values import Attributes, as_float, as_int, as_str_list
+from langchain_otel._values import Attributes, as_float, as_int, as_str, as_str_list
 from langchain_otel.providers._base import ChatModelMapper
 
 # ``ls_provider`` (LangSmith params) -> gen_ai.provider.name.
@@ -43,18 +44,14 @@ LS_PROVIDER_NAMES: Mapping[str, str] = {
 class GenericMapper(ChatModelMapper):
     """For chat classes no mapper claims: LangSmith ``ls_*`` params and standard metadata."""
 
-    def start_attributes(
-        self, request: ChatRequest, endpoint: tuple[str, int] | None
-    ) -> Attributes:
-        ls_params = request.ls_params
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_CHAT,
-            sc.PROVIDER_NAME: provider_from_ls(ls_params.get("ls_provider")),
-        }
-        request_model = self.request_model(request) or ls_params.get("ls_model_name")
-        if isinstance(request_model, str) and request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        return attributes
+    def base_url(self, model: object) -> object:
+        return None
+
+    def request_provider_name(self, request: ChatRequest) -> str:
+        return provider_from_ls(request.ls_params.get("ls_provider"))
+
+    def request_model(self, request: ChatRequest) -> str | None:
+        return super().request_model(request) or as_str(request.ls_params.get("ls_model_name"))
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
         attributes = super().request_attributes(request)

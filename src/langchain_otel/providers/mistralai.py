@@ -32,7 +32,6 @@ class MistralAIMapper(ChatModelMapper):
     response_model_keys = ("model_name",)
     finish_reason_keys = ("finish_reason",)
     response_id_key = None
-
     base_url_field = "endpoint"
     sends_model_kwargs = True
 

@@ -66,7 +66,6 @@ class OpenAIMapper(ChatModelMapper):
     provider_name = sc.PROVIDER_OPENAI
     client_library = "openai"
     request_fields = OPENAI_FIELDS
-    response_model_keys = ("model_name", "model")
     finish_reason_keys = ("finish_reason",)
     base_url_field = "openai_api_base"
     #: Whether ``openai.*`` attributes apply: only when the provider is OpenAI itself.
