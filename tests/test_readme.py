@@ -1,4 +1,5 @@
-"""The README's configuration table, redaction example and in-code setup do what they say."""
+"""The README's configuration table, redaction example, in-code setup and provider example do what
+they say."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
-from langchain_otel import ChatContent, config
+from langchain_otel import ChatContent, config, providers
 from langchain_otel._semconv import SCHEMA_URL, SEMCONV_VERSION
+from langchain_otel.providers import ChatRequest
 from tests.otlp_receiver import OtlpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +113,28 @@ def test_the_in_code_setup_runs_and_exports_over_otlp(fake_server, tmp_path):
     assert sorted(s.name for s in spans) == ["chat gpt-4o-mini", "execute_tool find_city"]
     assert {s.resource["service.name"] for s in spans} == {"my-llm-app"}
     assert "gen_ai.client.operation.duration" in metrics
+
+
+def test_the_adding_a_provider_example_is_a_working_mapper():
+    section = README[README.index("## Adding a provider") : README.index("## Metrics")]
+    module, registry = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)[:2]
+    namespace: dict = {}
+    exec(module, namespace)  # the README's own code
+    mapper = namespace["AcmeMapper"]()
+
+    configured = SimpleNamespace(model="acme-7", base_url="https://acme.internal:8443/v2")
+    _, attributes = mapper.start(ChatRequest(configured, {"max_output_tokens": 64}))
+    assert attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "acme",
+        "gen_ai.request.model": "acme-7",
+        "server.address": "acme.internal",
+        "server.port": 8443,
+    }
+    assert mapper.request_attributes(ChatRequest(configured, {"max_output_tokens": 64})) == {
+        "gen_ai.request.max_tokens": 64
+    }
+    _, attributes = mapper.start(ChatRequest(SimpleNamespace(model="acme-7"), {}))
+    assert (attributes["server.address"], attributes["server.port"]) == ("api.acme.example", 443)
+    assert "_BUILTIN_MAPPERS = (" in registry
+    assert isinstance(providers._BUILTIN_MAPPERS, tuple)

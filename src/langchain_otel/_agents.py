@@ -26,7 +26,8 @@ from opentelemetry.trace import SpanKind
 
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, input_messages, output_message
-from langchain_otel._structure import Attributes, Start
+from langchain_otel._structure import Start
+from langchain_otel._values import Attributes
 
 _DEFAULT_GRAPH_NAME = "LangGraph"
 _CREATE_AGENT = "langchain_create_agent"

@@ -47,7 +47,7 @@ from langchain_otel._response import (
     response_from_message,
     response_from_result,
 )
-from langchain_otel._values import MAX_TEXT_LENGTH, metric_value, safe_text, sanitized
+from langchain_otel._values import MAX_TEXT_LENGTH, as_count, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
 _logger = logging.getLogger(__name__)
@@ -699,8 +699,8 @@ class ChatInvocation:
         metrics.record(
             metric_attributes,
             elapsed_ns / 1e9,
-            _token_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
-            _token_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
+            as_count(span_attributes.get(sc.USAGE_INPUT_TOKENS)),
+            as_count(span_attributes.get(sc.USAGE_OUTPUT_TOKENS)),
             kind,
             point_context,
         )
@@ -774,9 +774,3 @@ class ChatInvocation:
         if recorder.mode.on_event:
             attributes = {**self._attributes, **request_attributes, **response_attributes}
             recorder.emit_event(self.span, sanitized(attributes), content)
-
-
-def _token_count(value: object) -> int | None:
-    """A count a histogram can take (never a bool, never beyond int64)."""
-    number = metric_value(value)
-    return number if isinstance(number, int) else None

@@ -7,11 +7,9 @@ from itertools import pairwise
 
 from opentelemetry.context import Context
 from opentelemetry.metrics import Meter
-from opentelemetry.util.types import AttributeValue
 
 from langchain_otel import _semconv as sc
-
-MetricAttributes = dict[str, AttributeValue]
+from langchain_otel._values import Attributes
 
 
 class ChatMetrics:
@@ -53,7 +51,7 @@ class ChatMetrics:
 
     def record(
         self,
-        attributes: MetricAttributes,
+        attributes: Attributes,
         duration_s: float,
         input_tokens: int | None,
         output_tokens: int | None,
@@ -83,7 +81,7 @@ class ChatMetrics:
 
     def record_stream_timing(
         self,
-        attributes: MetricAttributes,
+        attributes: Attributes,
         time_to_first_chunk_s: float | None,
         chunk_times_ns: Sequence[int],
         call_context: Context,

@@ -28,7 +28,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, ContentRecorder
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
-from langchain_otel._values import MAX_TEXT_LENGTH, safe_text, sanitized
+from langchain_otel._values import MAX_TEXT_LENGTH, Attributes, safe_text, sanitized
 
 _logger = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ ACTIVE_STRUCTURE_KEY = context.create_key("langchain_otel.active_structure")
 
 _EMPTY_CONTEXT = Context()
 _clock = time.monotonic_ns
-Attributes = dict[str, Any]
 
 
 @dataclass

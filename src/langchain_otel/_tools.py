@@ -15,7 +15,8 @@ from opentelemetry.trace import SpanKind
 
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, truncate, truncate_values
-from langchain_otel._structure import Attributes, Start
+from langchain_otel._structure import Start
+from langchain_otel._values import Attributes, as_int
 
 #: ``error.type`` of a tool answer LangChain marked as an error without telling us why.
 _OTHER_ERROR = "_OTHER"
@@ -159,7 +160,7 @@ def _top_k(retriever: Any) -> int | None:
     k = search_kwargs.get("k") if isinstance(search_kwargs, Mapping) else None
     if k is None:
         k = getattr(retriever, "k", None)
-    return k if isinstance(k, int) and not isinstance(k, bool) else None
+    return as_int(k)
 
 
 def _text(value: object) -> bool:

@@ -7,7 +7,9 @@ outside int64 cannot be encoded (a histogram value beyond float range fails the 
 One huge string must not bloat every span, metric point and event either.
 
 The lifecycle applies :func:`sanitized` to every span, metric and event attribute dict and
-:func:`safe_text` to the span name, and :func:`metric_value` to each histogram value.
+:func:`safe_text` to the span name, and :func:`metric_value` to each histogram value. The
+``as_*`` readers give a value read from a provider, a plugin or the user the type its attribute
+takes (or None), in one place for every module.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ MAX_SEQUENCE_LENGTH = 128
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
+#: A span, event or metric attribute dict: what mappers return and the lifecycle emits.
+Attributes = dict[str, AttributeValue]
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Keys already checked: a set lookup instead of three checks per attribute. Bounded, so keys
 # made up at run time cannot grow it without end.
@@ -51,7 +56,7 @@ def safe_text(value: str, limit: int) -> str:
     return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def sanitized(attributes: Mapping[str, object]) -> dict[str, AttributeValue]:
+def sanitized(attributes: Mapping[str, object]) -> Attributes:
     """``attributes`` with only values OTLP can export, bounded.
 
     Kept: ``str`` (cut to :data:`MAX_TEXT_LENGTH`, surrogates replaced), ``bool``, ``float``,
@@ -82,10 +87,7 @@ def sanitized(attributes: Mapping[str, object]) -> dict[str, AttributeValue]:
         if key not in _FINE_KEYS and not _fine_key(key):
             break
     else:
-        return cast(
-            "dict[str, AttributeValue]",
-            attributes if type(attributes) is dict else dict(attributes),
-        )
+        return cast("Attributes", attributes if type(attributes) is dict else dict(attributes))
     return _rebuilt(attributes)
 
 
@@ -106,8 +108,8 @@ def metric_value(value: object) -> int | float | None:
     return None
 
 
-def _rebuilt(attributes: Mapping[str, object]) -> dict[str, AttributeValue]:
-    cleaned: dict[str, AttributeValue] = {}
+def _rebuilt(attributes: Mapping[str, object]) -> Attributes:
+    cleaned: Attributes = {}
     for key, value in attributes.items():
         if not isinstance(key, str):
             continue
@@ -179,3 +181,44 @@ def _clean_sequence(
     if kind is type(None) or any(type(item) is not kind for item in items):
         return None  # an item we cannot represent, or mixed types: drop, never misreport
     return cast("list[str] | list[bool] | list[int] | list[float]", items)
+
+
+# -- typed reads: a value from anywhere, as the type its attribute takes ---------------------------
+
+
+def as_int(value: object) -> int | None:
+    """An int as given (a seed may be negative); never a bool."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def as_count(value: object) -> int | None:
+    """A reported count (tokens): a non-negative plain int a span and a histogram can take.
+
+    Exactly ``int``: bools, floats and int look-alikes are junk here, and an unreported count is
+    never turned into 0.
+    """
+    if type(value) is int and 0 <= value <= INT64_MAX:
+        return value
+    return None
+
+
+def as_float(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def as_str(value: object) -> str | None:
+    """A non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def as_str_list(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        items = [item for item in value if isinstance(item, str)]
+        return items or None
+    return None

@@ -1,9 +1,12 @@
 """Provider mappers and the registry that picks one per chat class.
 
 A mapper is chosen by the model's class (walking its MRO, so subclasses inherit their parent's
-mapper), then refined by the server host for OpenAI-compatible clients (see ``openai.py``).
-Classes no mapper claims get :class:`GenericMapper` (LangChain's ``ls_provider`` and standard
-metadata). Adding a provider is one module here plus one line in ``_BUILTIN_MAPPERS``.
+mapper; cached per class), then :meth:`ChatModelMapper.resolve` refines it on each call: by the
+instance for the few mappers that declare ``refines_per_model`` (one class, several backends),
+then by the server host (one OpenAI client, many providers). Classes no mapper claims get
+:class:`GenericMapper` (LangChain's ``ls_provider`` and standard metadata). Adding a provider is
+one module here plus one line in ``_BUILTIN_MAPPERS``; ``_base.py`` says what a mapper declares
+and what it may override.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import weakref
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, GenericMapper
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper
+from langchain_otel.providers.generic import GenericMapper
 
 __all__ = [
     "Attributes",
@@ -27,6 +32,7 @@ __all__ = [
     "MapperRegistry",
     "RequestFields",
     "class_key",
+    "model_field",
 ]
 
 _logger = logging.getLogger(__name__)

@@ -1,182 +1,145 @@
-"""The mapper interface, and the generic mapper every provider mapper builds on.
+"""The mapper interface: what a provider module declares, what it may override, what is fixed.
 
 A mapper turns one chat class's request fields and response metadata into GenAI attributes. The
 base class does what is standard across LangChain (``usage_metadata``, ``model_name``,
-``finish_reason``/``stop_reason``, ``ls_*`` params); a provider module overrides only what differs.
-Mappers are stateless and never import provider packages: they read LangChain objects only.
+``finish_reason``/``stop_reason``, the configured base URL); a provider module declares where its
+class differs and overrides a hook only where a declaration cannot say it. Mappers are stateless
+and never import provider packages: they read LangChain objects only, the model through
+:class:`~langchain_otel._request.ChatRequest`'s readers (or :func:`model_field`), never by
+``getattr`` of a field (see :func:`model_field` for why).
+
+**Declare** (class attributes; the default in brackets):
+
+==================================  ================================================================
+``model_classes``                   chat classes served, ``"<top-level package>.<class name>"`` [()]
+``embedding_classes``               embedding classes served, same form [()]
+``completion_classes``              completion (``BaseLLM``) classes served, same form [()]
+``provider_name``                   ``gen_ai.provider.name`` [""]
+``request_fields``                  where the class keeps each request parameter [LangChain's names]
+``sends_model_kwargs``              the class sends ``model_kwargs`` with every request [False]
+``embedding_model_fields``          kwarg / field names of an embedding model's model [("model",)]
+``base_url_field``                  the field holding the configured base URL [None]
+``default_base_url``                the SDK's own default endpoint [None]
+``response_model_keys``             ``response_metadata`` keys of the served model, by preference
+``finish_reason_keys``              ``response_metadata`` keys of the finish reason, by preference
+``response_id_key``                 ``response_metadata`` key of the response id ["id"; None: none]
+``separate_system_instructions``    the API takes system instructions apart (Anthropic, Gemini)
+``client_library``                  the SDK called ("openai", "botocore"), for provider-layer spans
+``refines_per_model``               :meth:`~ChatModelMapper.for_model` must be asked [False]
+==================================  ================================================================
+
+**Override** only where a declaration cannot say it (each has a working default):
+
+==================================  ================================================================
+``for_model(model)``                the mapper for this instance (one class, several backends);
+                                    asked only when ``refines_per_model``
+``for_host(host)``                  the mapper for the server host (one client, many providers)
+``base_url(model)``                 the endpoint, when it is not in ``base_url_field`` or the client
+``request_model(request)``          ``gen_ai.request.model``
+``request_provider_name(request)``  ``gen_ai.provider.name`` when no ``provider_name`` is declared
+``request_attributes(request)``     sampling parameters (recording spans only)
+``streams_on_wire(request)``        whether the client streams whatever LangChain asks
+``embedding_request_model``         an embedding call's model
+``embedding_request_attributes``    an embedding call's dimensions and encoding formats
+``completion_usage(metadata)``      a completion answer's token usage
+``response_model(response)``        ``gen_ai.response.model``
+``finish_reasons(response)``        ``gen_ai.response.finish_reasons``
+``usage_attributes(response)``      ``gen_ai.usage.*``
+``vendor_attributes(response)``     provider-namespaced extras (``openai.*``, ``groq.*`` ...)
+==================================  ================================================================
+
+**Never override** (``typing.final``: mypy flags an override): :meth:`~ChatModelMapper.start`,
+:meth:`~ChatModelMapper.embedding_start`, :meth:`~ChatModelMapper.resolve`,
+:meth:`~ChatModelMapper.endpoint`, :meth:`~ChatModelMapper.start_attributes`,
+:meth:`~ChatModelMapper.response_attributes` and :meth:`~ChatModelMapper.response_id`: they
+compose the hooks, and the lifecycle relies on what they return.
+
+Which mapper serves a call is decided in one chain: the registry picks one by the model's class
+(its MRO, cached per class), :meth:`~ChatModelMapper.resolve` refines it by the instance
+(``for_model``, only for mappers that declare ``refines_per_model``) and then by the endpoint's
+host (``for_host``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-from opentelemetry.util.types import AttributeValue
+from typing import Any, ClassVar, final
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
+    NO_FIELDS,
     ChatRequest,
     RequestFields,
-    as_float,
-    as_int,
-    as_str_list,
     extract_request_model,
     extract_request_params,
     lookup,
     parse_endpoint,
+    with_model_kwargs,
 )
 from langchain_otel._response import ChatResponse
+from langchain_otel._values import Attributes, as_count, as_int, as_str, as_str_list
 
 _logger = logging.getLogger(__name__)
-
-Attributes = dict[str, AttributeValue]
 
 # LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
 
-# ``ls_provider`` (LangSmith params) -> gen_ai.provider.name, for chat classes without a mapper.
-LS_PROVIDER_NAMES: Mapping[str, str] = {
-    "openai": sc.PROVIDER_OPENAI,
-    "azure": sc.PROVIDER_AZURE_OPENAI,
-    "azure_openai": sc.PROVIDER_AZURE_OPENAI,
-    "anthropic": sc.PROVIDER_ANTHROPIC,
-    "amazon_bedrock": sc.PROVIDER_AWS_BEDROCK,
-    "bedrock": sc.PROVIDER_AWS_BEDROCK,
-    "bedrock_converse": sc.PROVIDER_AWS_BEDROCK,
-    "google_vertexai": sc.PROVIDER_GCP_VERTEX_AI,
-    "vertexai": sc.PROVIDER_GCP_VERTEX_AI,
-    "google_genai": sc.PROVIDER_GCP_GEMINI,
-    "mistral": sc.PROVIDER_MISTRAL_AI,
-    "mistralai": sc.PROVIDER_MISTRAL_AI,
-    "groq": sc.PROVIDER_GROQ,
-    "deepseek": sc.PROVIDER_DEEPSEEK,
-    "xai": sc.PROVIDER_X_AI,
-    "together": sc.PROVIDER_TOGETHER_AI,
-    "fireworks": sc.PROVIDER_FIREWORKS_AI,
-    "ollama": sc.PROVIDER_OLLAMA,
-    "cohere": sc.PROVIDER_COHERE,
-    "perplexity": sc.PROVIDER_PERPLEXITY,
-    "ibm": sc.PROVIDER_IBM_WATSONX,
-}
-
 
 class ChatModelMapper:
-    """Maps one family of chat classes to GenAI attributes.
+    """Maps one family of chat classes to GenAI attributes (see the module docstring for what a
+    subclass declares and overrides).
 
-    Subclasses set ``provider_name`` and ``request_fields`` and override the hooks whose generic
-    behaviour is wrong for their provider. ``start_attributes`` must stay cheap: it runs on every
-    call, sampled or not; everything else runs only for recording spans (metrics use
-    ``response_model`` and ``usage_attributes``).
+    Resolution and ``start_attributes`` run on every call, sampled or not, so they stay cheap:
+    field reads and a cached URL parse. Everything else runs only for recording spans (metrics
+    use ``response_model`` and ``usage_attributes``).
     """
 
-    #: Chat classes this mapper serves, as ``"<top-level package>.<class name>"``.
     model_classes: ClassVar[tuple[str, ...]] = ()
-    #: Embedding classes it serves (same form): each is wrapped when its package is imported,
-    #: which must export it under that name.
+    #: Each is wrapped when its package is imported, which must export it under that name.
     embedding_classes: ClassVar[tuple[str, ...]] = ()
-    #: Completion (``BaseLLM``) classes it serves (same form).
     completion_classes: ClassVar[tuple[str, ...]] = ()
-    #: Call-kwarg / field names of an embedding class's model.
     embedding_model_fields: ClassVar[tuple[str, ...]] = ("model",)
-    #: ``gen_ai.provider.name`` (an instance may override it: see ``OpenAICompatibleMapper``).
+    #: An instance may set its own (see ``OpenAICompatibleMapper``).
     provider_name: str = ""
-    #: Where the class keeps its request parameters.
     request_fields: ClassVar[RequestFields] = RequestFields()
-    #: ``response_metadata`` keys holding the served model, in order of preference.
     response_model_keys: ClassVar[tuple[str, ...]] = ("model_name", "model")
-    #: ``response_metadata`` keys holding the finish reason, in order of preference.
     finish_reason_keys: ClassVar[tuple[str, ...]] = ("finish_reason", "stop_reason")
-    #: ``response_metadata`` key holding the provider's response id, if it exposes one.
     response_id_key: ClassVar[str | None] = "id"
-    #: True when the API takes system instructions apart from the messages (Anthropic, Gemini):
-    #: captured content then reports them as ``gen_ai.system_instructions``.
+    #: Captured content then reports them as ``gen_ai.system_instructions``.
     separate_system_instructions: ClassVar[bool] = False
-    #: The provider SDK the class calls ("openai", "anthropic", "botocore"): a GenAI
-    #: instrumentation of that SDK may emit an inference span of its own under ours.
+    #: A GenAI instrumentation of that SDK may emit an inference span of its own under ours.
     client_library: ClassVar[str | None] = None
-    #: The model field holding the configured base URL, if any (see ``base_url``).
     base_url_field: ClassVar[str | None] = None
-    #: The SDK's own default endpoint, for when nothing else says.
     default_base_url: ClassVar[str | None] = None
-    #: True when the class sends its ``model_kwargs`` with every request (call kwargs win).
+    #: Call kwargs win over ``model_kwargs``, as in every client that keeps one.
     sends_model_kwargs: ClassVar[bool] = False
+    #: False for almost every mapper: the class alone decides, and no call pays for asking.
+    refines_per_model: ClassVar[bool] = False
 
-    # -- request side ---------------------------------------------------------------------------
+    # -- templates (final): compose the hooks below ---------------------------------------------
 
+    @final
+    def resolve(self, model: object) -> tuple[ChatModelMapper, tuple[str, int] | None]:
+        """The mapper serving this instance, and its endpoint: ``for_model``, then ``for_host``."""
+        mapper = self.for_model(model) if self.refines_per_model else self
+        endpoint = mapper.endpoint(model)
+        if endpoint is not None:
+            mapper = mapper.for_host(endpoint[0])
+        return mapper, endpoint
+
+    @final
     def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        """The mapper for this call's endpoint and the attributes known before the call.
-
-        Runs on every call, sampled or not (samplers and metrics use these attributes), so it
-        stays cheap: field reads and a cached URL parse.
-        """
-        endpoint = self.endpoint(request.model)
-        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        """The mapper serving this call and the attributes known before it is made."""
+        mapper, endpoint = self.resolve(request.model)
         return mapper, mapper.start_attributes(request, endpoint)
 
-    def start_attributes(
-        self, request: ChatRequest, endpoint: tuple[str, int] | None
-    ) -> Attributes:
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_CHAT,
-            sc.PROVIDER_NAME: self.provider_name,
-        }
-        request_model = self.request_model(request)
-        if request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        if endpoint is not None:
-            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
-        return attributes
-
-    def request_model(self, request: ChatRequest) -> str | None:
-        return extract_request_model(request.model, request.kwargs, self.request_fields)
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        """Sampling parameters (recording spans only)."""
-        kwargs = request.kwargs
-        if self.sends_model_kwargs:
-            kwargs = call_kwargs_over_model_kwargs(request)
-        return extract_request_params(request.model, kwargs, self.request_fields)
-
-    def streams_on_wire(self, request: ChatRequest) -> bool | None:
-        """Whether the client streams this request whatever LangChain asks (a client that always
-        streams, or never); None: LangChain decides, and the chunks it reports tell."""
-        return None
-
-    def base_url(self, model: object) -> object:
-        """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown.
-
-        By default: the ``base_url_field`` the user configured, else the base URL of the SDK
-        client the model already built (which has applied the SDK's env vars), else the SDK's
-        ``default_base_url``. Never builds a client.
-        """
-        fields = getattr(model, "__dict__", None) or {}
-        configured = fields.get(self.base_url_field) if self.base_url_field else None
-        return (
-            configured
-            or client_base_url(fields.get("client"))
-            or client_base_url(fields.get("async_client"))  # clients built for async use only
-            or self.default_base_url
-        )
-
-    def endpoint(self, model: object) -> tuple[str, int] | None:
-        url = self.base_url(model)
-        if url is None:
-            return None
-        return parse_endpoint(str(url))
-
-    def for_host(self, host: str) -> ChatModelMapper:
-        """The mapper for a server host: OpenAI-compatible clients serve many providers."""
-        return self
-
-    # -- embeddings -----------------------------------------------------------------------------
-
+    @final
     def embedding_start(
         self, model: object, kwargs: Mapping[str, Any]
     ) -> tuple[ChatModelMapper, Attributes]:
-        """:meth:`start` for an embedding class: same endpoint and host rules, cheap."""
-        endpoint = self.endpoint(model)
-        mapper = self.for_host(endpoint[0]) if endpoint is not None else self
+        """:meth:`start` for an embedding call: the same resolution, cheap."""
+        mapper, endpoint = self.resolve(model)
         attributes: Attributes = {
             sc.OPERATION_NAME: sc.OPERATION_EMBEDDINGS,
             sc.PROVIDER_NAME: mapper.provider_name,
@@ -188,14 +151,81 @@ class ChatModelMapper:
             attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
         return mapper, attributes
 
+    @final
+    def endpoint(self, model: object) -> tuple[str, int] | None:
+        url = self.base_url(model)
+        if url is None:
+            return None
+        return parse_endpoint(str(url))
+
+    @final
+    def start_attributes(
+        self, request: ChatRequest, endpoint: tuple[str, int] | None
+    ) -> Attributes:
+        attributes: Attributes = {
+            sc.OPERATION_NAME: sc.OPERATION_CHAT,
+            sc.PROVIDER_NAME: self.provider_name or self.request_provider_name(request),
+        }
+        request_model = self.request_model(request)
+        if request_model:
+            attributes[sc.REQUEST_MODEL] = request_model
+        if endpoint is not None:
+            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
+        return attributes
+
+    # -- which mapper serves the call, at which endpoint ----------------------------------------
+
+    def for_model(self, model: object) -> ChatModelMapper:
+        """The mapper for this instance, when its class serves several backends."""
+        return self
+
+    def for_host(self, host: str) -> ChatModelMapper:
+        """The mapper for a server host: OpenAI-compatible clients serve many providers."""
+        return self
+
+    def base_url(self, model: object) -> object:
+        """The endpoint the client talks to (str, ``httpx.URL`` ...), or None if unknown.
+
+        By default: the ``base_url_field`` the user configured, else the base URL of the SDK
+        client the model already built (which has applied the SDK's env vars), else the SDK's
+        ``default_base_url``. Never builds a client.
+        """
+        fields = getattr(model, "__dict__", NO_FIELDS)
+        configured = fields.get(self.base_url_field) if self.base_url_field else None
+        return (
+            configured
+            or client_base_url(fields.get("client"))
+            or client_base_url(fields.get("async_client"))  # clients built for async use only
+            or self.default_base_url
+        )
+
+    # -- request side ---------------------------------------------------------------------------
+
+    def request_model(self, request: ChatRequest) -> str | None:
+        return extract_request_model(request.model, request.kwargs, self.request_fields)
+
+    def request_provider_name(self, request: ChatRequest) -> str:
+        """Asked only when the mapper declares no ``provider_name``: the call says it."""
+        return ""
+
+    def request_attributes(self, request: ChatRequest) -> Attributes:
+        """Sampling parameters (recording spans only)."""
+        kwargs = request.sent_kwargs() if self.sends_model_kwargs else request.kwargs
+        return extract_request_params(request.model, kwargs, self.request_fields)
+
+    def streams_on_wire(self, request: ChatRequest) -> bool | None:
+        """Whether the client streams this request whatever LangChain asks (a client that always
+        streams, or never); None: LangChain decides, and the chunks it reports tell."""
+        return None
+
+    # -- embeddings -----------------------------------------------------------------------------
+
     def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
-        value = lookup(model, kwargs, self.embedding_model_fields)
-        return value if isinstance(value, str) and value else None
+        return as_str(lookup(model, kwargs, self.embedding_model_fields))
 
     def embedding_request_attributes(self, model: object, kwargs: Mapping[str, Any]) -> Attributes:
         """``dimensions`` and ``encoding_format`` as sent: call kwargs, fields, ``model_kwargs``."""
-        extra = getattr(model, "model_kwargs", None)
-        merged = {**extra, **kwargs} if isinstance(extra, Mapping) and extra else kwargs
+        merged = with_model_kwargs(model, kwargs)
         attributes: Attributes = {}
         dimensions = as_int(lookup(model, merged, ("dimensions",)))
         if dimensions is not None and dimensions > 0:
@@ -223,6 +253,7 @@ class ChatModelMapper:
 
     # -- response side --------------------------------------------------------------------------
 
+    @final
     def response_attributes(self, response: ChatResponse) -> Attributes:
         """Everything known after the call (recording spans only)."""
         attributes: Attributes = {}
@@ -236,9 +267,7 @@ class ChatModelMapper:
         attributes.update(self.vendor_attributes(response))
         return attributes
 
-    def response_model(self, response: ChatResponse) -> str | None:
-        return first_str(response.metadata, self.response_model_keys)
-
+    @final
     def response_id(self, response: ChatResponse) -> str | None:
         if self.response_id_key is None:
             return None
@@ -247,6 +276,9 @@ class ChatModelMapper:
             return candidate
         message_id = response.message_id
         return message_id if message_id is not None and is_provider_id(message_id) else None
+
+    def response_model(self, response: ChatResponse) -> str | None:
+        return first_str(response.metadata, self.response_model_keys)
 
     def finish_reasons(self, response: ChatResponse) -> list[str]:
         """One reason per choice, in order (a choice that reports none is left out)."""
@@ -262,45 +294,7 @@ class ChatModelMapper:
         return usage_attributes(response.usage)
 
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
-        """Provider-namespaced extras (``openai.*``, ``groq.*`` ...); none by default."""
         return {}
-
-
-class GenericMapper(ChatModelMapper):
-    """For chat classes no mapper claims: LangSmith ``ls_*`` params and standard metadata."""
-
-    def start_attributes(
-        self, request: ChatRequest, endpoint: tuple[str, int] | None
-    ) -> Attributes:
-        ls_params = request.ls_params
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_CHAT,
-            sc.PROVIDER_NAME: provider_from_ls(ls_params.get("ls_provider")),
-        }
-        request_model = self.request_model(request) or ls_params.get("ls_model_name")
-        if isinstance(request_model, str) and request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        return attributes
-
-    def request_attributes(self, request: ChatRequest) -> Attributes:
-        attributes = super().request_attributes(request)
-        ls_params = request.ls_params
-        for attribute, key, coerce in (
-            (sc.REQUEST_TEMPERATURE, "ls_temperature", as_float),
-            (sc.REQUEST_MAX_TOKENS, "ls_max_tokens", as_int),
-            (sc.REQUEST_STOP_SEQUENCES, "ls_stop", as_str_list),
-        ):
-            value = coerce(ls_params.get(key))
-            if attribute not in attributes and value is not None:
-                attributes[attribute] = value
-        return attributes
-
-
-def provider_from_ls(ls_provider: object) -> str:
-    """Well-known ``gen_ai.provider.name`` for an ``ls_provider``; unknown ones pass through."""
-    if not isinstance(ls_provider, str) or not ls_provider:
-        return "langchain"
-    return LS_PROVIDER_NAMES.get(ls_provider, ls_provider)
 
 
 def first_str(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -329,25 +323,6 @@ def client_base_url(client: object) -> str | None:
         text = url if isinstance(url, str) else str(url) if type(url).__name__ == "URL" else ""
         if text:
             return text
-    return None
-
-
-def call_kwargs_over_model_kwargs(request: ChatRequest) -> Mapping[str, Any]:
-    """The call kwargs over the model's ``model_kwargs``, as the clients that keep one merge them.
-
-    Constructor arguments a class has no field for (``ChatGroq(top_p=...)``) land in
-    ``model_kwargs`` and are sent with every request; call kwargs override them.
-    """
-    extra = getattr(request.model, "model_kwargs", None)
-    if isinstance(extra, Mapping) and extra:
-        return {**extra, **request.kwargs}
-    return request.kwargs
-
-
-def token_count(value: object) -> int | None:
-    """A reported token count: a non-negative int (never a bool, float or junk)."""
-    if type(value) is int and value >= 0:  # exactly int: bools are junk here
-        return value
     return None
 
 
@@ -380,7 +355,7 @@ def add_detail_counts(
             attribute = categories.get(key.partition("_")[2])
             if attribute is None:
                 continue
-        count = token_count(value)
+        count = as_count(value)
         if count is not None:
             attributes[attribute] = attributes.get(attribute, 0) + count
 
@@ -395,10 +370,10 @@ def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
     if not usage:
         return {}
     counts: dict[str, int] = {}
-    count = token_count(usage.get("input_tokens"))
+    count = as_count(usage.get("input_tokens"))
     if count is not None:
         counts[sc.USAGE_INPUT_TOKENS] = count
-    count = token_count(usage.get("output_tokens"))
+    count = as_count(usage.get("output_tokens"))
     if count is not None:
         counts[sc.USAGE_OUTPUT_TOKENS] = count
     add_detail_counts(counts, usage.get("input_token_details"), _INPUT_DETAILS)

@@ -28,9 +28,10 @@ import os
 from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields
+from langchain_otel._request import RequestFields, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel._values import Attributes, as_str
+from langchain_otel.providers._base import ChatModelMapper
 
 ANTHROPIC_FIELDS = RequestFields(
     model=("model",),
@@ -53,21 +54,17 @@ class AnthropicMapper(ChatModelMapper):
     client_library = "anthropic"
     separate_system_instructions = True
     request_fields = ANTHROPIC_FIELDS
-    response_model_keys = ("model_name", "model")
     finish_reason_keys = ("stop_reason",)
-    response_id_key = "id"
     sends_model_kwargs = True
+    # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
+    base_url_field = "anthropic_api_url"
+    default_base_url = DEFAULT_BASE_URL
+    refines_per_model = True
 
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        llm_type = getattr(request.model, "_llm_type", None)
-        hosted = _VIA_BEDROCK.get(llm_type) if isinstance(llm_type, str) else None
-        if hosted is not None:
-            return hosted.start(request)
-        return super().start(request)
-
-    def base_url(self, model: object) -> object:
-        # Resolved by a validator (explicit, env, gateway, else the default): a plain field read.
-        return getattr(model, "anthropic_api_url", None) or DEFAULT_BASE_URL
+    def for_model(self, model: object) -> ChatModelMapper:
+        """Claude on Bedrock through a subclass, told apart as langchain-anthropic does."""
+        llm_type = getattr(model, "_llm_type", None)  # a property of the class: cheap, no client
+        return _VIA_BEDROCK.get(llm_type, self) if isinstance(llm_type, str) else self
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = super().usage_attributes(response)
@@ -94,23 +91,15 @@ class AnthropicOnBedrockMapper(AnthropicMapper):
         self._base_url_env = base_url_env
         self._honours_field = honours_field
 
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        return ChatModelMapper.start(self, request)
-
     def base_url(self, model: object) -> object:
-        configured = getattr(model, "anthropic_api_url", None)
-        if (
-            self._honours_field
-            and isinstance(configured, str)
-            and configured
-            and "api.anthropic.com" not in configured
-        ):
+        configured = as_str(model_field(model, "anthropic_api_url"))
+        if self._honours_field and configured and "api.anthropic.com" not in configured:
             return configured
         from_env = os.environ.get(self._base_url_env)
         if from_env:
             return from_env
         region = (
-            getattr(model, "region_name", None)
+            model_field(model, "region_name")
             or os.environ.get("AWS_REGION")
             or os.environ.get("AWS_DEFAULT_REGION")
         )

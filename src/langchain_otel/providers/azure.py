@@ -20,8 +20,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest
+from langchain_otel._request import ChatRequest, model_field, user_set
 from langchain_otel._response import ChatResponse
+from langchain_otel._values import as_str
 from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 
@@ -29,36 +30,27 @@ class AzureOpenAIMapper(OpenAICompatibleMapper):
     model_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureChatOpenAI",)
     embedding_classes: ClassVar[tuple[str, ...]] = ("langchain_openai.AzureOpenAIEmbeddings",)
     provider_name = sc.PROVIDER_AZURE_OPENAI
-
     base_url_field = "azure_endpoint"
 
     def request_model(self, request: ChatRequest) -> str | None:
         for key in self.request_fields.model:
-            override = request.kwargs.get(key)
-            if isinstance(override, str) and override:
+            override = as_str(request.kwargs.get(key))
+            if override is not None:
                 return override
-        model = request.model
-        configured = getattr(model, "model_fields_set", ())
-        if "model_name" in configured:
-            name = getattr(model, "model_name", None)
-            if isinstance(name, str) and name:
-                return name
-        deployment = getattr(model, "deployment_name", None)
-        if isinstance(deployment, str) and deployment:
-            return deployment
-        return super().request_model(request)
+        if user_set(request.model, "model_name"):
+            configured = as_str(request.field("model_name"))
+            if configured is not None:
+                return configured
+        return as_str(request.field("deployment_name")) or super().request_model(request)
 
     def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
         """The same rule for ``AzureOpenAIEmbeddings``: a configured ``model``, else the
         ``deployment``, else the default model name sent in the body."""
-        override = kwargs.get("model")
-        if isinstance(override, str) and override:
+        override = as_str(kwargs.get("model"))
+        if override is not None:
             return override
-        if "model" not in getattr(model, "model_fields_set", ()):
-            deployment = getattr(model, "deployment", None)
-            if isinstance(deployment, str) and deployment:
-                return deployment
-        return super().embedding_request_model(model, kwargs)
+        deployment = None if user_set(model, "model") else as_str(model_field(model, "deployment"))
+        return deployment or super().embedding_request_model(model, kwargs)
 
 
 class AzureOpenAICompletionMapper(AzureOpenAIMapper):

@@ -20,12 +20,12 @@ constructor moves to the fields). ``server.address`` is the boto3 client's resol
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel._request import ChatRequest, RequestFields, extract_request_params, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
+from langchain_otel._values import Attributes, as_str
+from langchain_otel.providers._base import ChatModelMapper
 
 # Body keys for the same parameter differ by model family (Anthropic/Mistral, Meta, Amazon Titan).
 BEDROCK_FIELDS = RequestFields(
@@ -55,8 +55,8 @@ class BedrockRuntimeMapper(ChatModelMapper):
 
     def base_url(self, model: object) -> object:
         # The boto3 client is built eagerly by the model's validator: reading it creates nothing.
-        meta = getattr(getattr(model, "client", None), "meta", None)
-        return getattr(meta, "endpoint_url", None) or getattr(model, "endpoint_url", None)
+        meta = getattr(model_field(model, "client"), "meta", None)
+        return getattr(meta, "endpoint_url", None) or model_field(model, "endpoint_url")
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = super().usage_attributes(response)
@@ -78,22 +78,16 @@ class BedrockMapper(BedrockRuntimeMapper):
 
     def request_model(self, request: ChatRequest) -> str | None:
         # Call kwargs go into the body, never into the modelId: only the field counts.
-        model_id = getattr(request.model, "model_id", None)
-        return model_id if isinstance(model_id, str) and model_id else None
+        return as_str(request.field("model_id"))
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
-        model = request.model
-        params: dict[str, Any] = {}
-        model_kwargs = getattr(model, "model_kwargs", None)
-        if isinstance(model_kwargs, Mapping):
-            params.update(model_kwargs)
-        params.update(request.kwargs)
+        params = dict(request.sent_kwargs())
         for name in ("temperature", "max_tokens"):
-            value = getattr(model, name, None)
+            value = request.field(name)
             if value is not None:
                 params[name] = value
-        attributes = extract_request_params(model, params, self.request_fields)
-        guardrail_id = invoke_guardrail_id(getattr(model, "guardrails", None))
+        attributes = extract_request_params(request.model, params, self.request_fields)
+        guardrail_id = invoke_guardrail_id(request.field("guardrails"))
         if guardrail_id is not None:
             attributes[sc.AWS_BEDROCK_GUARDRAIL_ID] = guardrail_id
         return attributes

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_int, extract_request_params
-from langchain_otel.providers._base import Attributes, first_str
+from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
+from langchain_otel._values import Attributes, as_int
+from langchain_otel.providers._base import first_str
 from langchain_otel.providers.bedrock import BedrockRuntimeMapper
 
 CONVERSE_FIELDS = RequestFields(
@@ -55,15 +56,15 @@ class BedrockConverseMapper(BedrockRuntimeMapper):
     finish_reason_keys = ("stopReason",)
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
-        model, kwargs = request.model, request.kwargs
+        kwargs = request.kwargs
         inference_config = _first_mapping(kwargs, "inference_config", "inferenceConfig")
         if inference_config is not None:
             params = {key: inference_config.get(wire) for wire, key in _INFERENCE_CONFIG_KEYS}
             attributes = extract_request_params(None, params, self.request_fields)
         else:
-            attributes = extract_request_params(model, kwargs, self.request_fields)
+            attributes = extract_request_params(request.model, kwargs, self.request_fields)
         fields = _merged(
-            getattr(model, "additional_model_request_fields", None),
+            request.field("additional_model_request_fields"),
             _first_mapping(
                 kwargs, "additional_model_request_fields", "additionalModelRequestFields"
             ),
@@ -73,7 +74,7 @@ class BedrockConverseMapper(BedrockRuntimeMapper):
             attributes[sc.REQUEST_TOP_K] = top_k
         guardrail = _first_mapping(kwargs, "guardrail_config", "guardrailConfig")
         if guardrail is None:
-            guardrail = _as_mapping(getattr(model, "guardrail_config", None))
+            guardrail = _as_mapping(request.field("guardrail_config"))
         guardrail_id = (
             first_str(guardrail, ("guardrailIdentifier", "guardrail_identifier"))
             if guardrail is not None

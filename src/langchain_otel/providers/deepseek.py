@@ -11,14 +11,13 @@ from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, token_count
+from langchain_otel._values import Attributes, as_count
 from langchain_otel.providers.openai import OpenAICompatibleMapper
 
 
 class DeepSeekMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_deepseek.ChatDeepSeek",)
     provider_name = sc.PROVIDER_DEEPSEEK
-
     base_url_field = "api_base"
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
@@ -26,9 +25,7 @@ class DeepSeekMapper(OpenAICompatibleMapper):
         if attributes and sc.USAGE_CACHE_READ_INPUT_TOKENS not in attributes:
             raw = response.metadata.get("token_usage")
             hits = (
-                token_count(raw.get("prompt_cache_hit_tokens"))
-                if isinstance(raw, Mapping)
-                else None
+                as_count(raw.get("prompt_cache_hit_tokens")) if isinstance(raw, Mapping) else None
             )
             if hits is not None:
                 attributes[sc.USAGE_CACHE_READ_INPUT_TOKENS] = hits

@@ -18,11 +18,8 @@ from __future__ import annotations
 from langchain_otel import _semconv as sc
 from langchain_otel._request import RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import (
-    Attributes,
-    ChatModelMapper,
-    first_str,
-)
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper, first_str
 
 FIREWORKS_FIELDS = RequestFields(model=("model", "model_name"), stop_sequences=("stop",))
 

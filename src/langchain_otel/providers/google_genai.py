@@ -24,13 +24,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_int, as_str_list, lookup
+from langchain_otel._request import ChatRequest, RequestFields, lookup, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper
-from langchain_otel.providers.vertexai import (
+from langchain_otel._values import Attributes, as_int, as_str, as_str_list
+from langchain_otel.providers._base import ChatModelMapper
+from langchain_otel.providers._gemini import (
+    GeminiMapper,
     blocked_categories,
     gemini_choice_count,
-    gemini_finish_reasons,
     vertex_host,
 )
 
@@ -46,7 +47,7 @@ GENAI_FIELDS = RequestFields(
 )
 
 
-class GoogleGenAIMapper(ChatModelMapper):
+class GoogleGenAIMapper(GeminiMapper):
     """``ChatGoogleGenerativeAI`` on the Gemini Developer API."""
 
     model_classes: ClassVar[tuple[str, ...]] = ("langchain_google_genai.ChatGoogleGenerativeAI",)
@@ -54,33 +55,20 @@ class GoogleGenAIMapper(ChatModelMapper):
         "langchain_google_genai.GoogleGenerativeAIEmbeddings",
     )
     provider_name = sc.PROVIDER_GCP_GEMINI
-    separate_system_instructions = True
     request_fields = GENAI_FIELDS
     response_model_keys = ("model_name",)
-    finish_reason_keys = ("finish_reason",)
+    refines_per_model = True
     blocked_categories_attribute = sc.GCP_GEMINI_SAFETY_BLOCKED_CATEGORIES
 
-    def start(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        if getattr(request.model, "_use_vertexai", None) is True:
-            return _VERTEX_BACKEND.start_on_backend(request)
-        return self.start_on_backend(request)
-
-    def start_on_backend(self, request: ChatRequest) -> tuple[ChatModelMapper, Attributes]:
-        return self, self.start_attributes(request, self.endpoint(request.model))
+    def for_model(self, model: object) -> ChatModelMapper:
+        """The backend the instance resolved when it was built (``_use_vertexai``)."""
+        return _VERTEX_BACKEND if _on_vertex(model) else self
 
     def request_model(self, request: ChatRequest) -> str | None:
         model = super().request_model(request)
         if model is None:
             return None
         return model.removeprefix("models/") or None
-
-    def embedding_start(
-        self, model: object, kwargs: Mapping[str, Any]
-    ) -> tuple[ChatModelMapper, Attributes]:
-        """The backend as for chat: ``vertexai`` (or its auto-detection) decides."""
-        if getattr(model, "_use_vertexai", None) is True and self is not _VERTEX_BACKEND:
-            return _VERTEX_BACKEND.embedding_start(model, kwargs)
-        return super().embedding_start(model, kwargs)
 
     def embedding_request_model(self, model: object, kwargs: Mapping[str, Any]) -> str | None:
         name = super().embedding_request_model(model, kwargs)
@@ -95,18 +83,18 @@ class GoogleGenAIMapper(ChatModelMapper):
         return {sc.EMBEDDINGS_DIMENSION_COUNT: dimensions}
 
     def base_url(self, model: object) -> object:
-        client = getattr(model, "client", None)  # a plain field the model fills when built
+        client = model_field(model, "client")  # a plain field the model fills when built
         options = getattr(getattr(client, "_api_client", None), "_http_options", None)
-        resolved = getattr(options, "base_url", None)
-        if isinstance(resolved, str) and resolved:
+        resolved = as_str(getattr(options, "base_url", None))
+        if resolved is not None:
             return resolved
-        configured = getattr(model, "base_url", None)
+        configured = model_field(model, "base_url")
         if isinstance(configured, Mapping):  # the deprecated client_options form
             configured = configured.get("api_endpoint")
         if isinstance(configured, str) and configured:
             return configured
-        if getattr(model, "_use_vertexai", None) is True:
-            return vertex_host(getattr(model, "location", None) or "global")
+        if _on_vertex(model):
+            return vertex_host(model_field(model, "location") or "global")
         return GEMINI_API_HOST
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
@@ -121,13 +109,6 @@ class GoogleGenAIMapper(ChatModelMapper):
             attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
         return attributes
 
-    def finish_reasons(self, response: ChatResponse) -> list[str]:
-        return [
-            reason
-            for choice in response.choice_metadata
-            for reason in gemini_finish_reasons(choice)
-        ]
-
     def vendor_attributes(self, response: ChatResponse) -> Attributes:
         categories = blocked_categories(response.metadata)
         return {self.blocked_categories_attribute: categories} if categories else {}
@@ -141,6 +122,12 @@ class GoogleGenAIVertexMapper(GoogleGenAIMapper):
 
 
 _VERTEX_BACKEND = GoogleGenAIVertexMapper()
+
+
+def _on_vertex(model: object) -> bool:
+    """Whether the instance runs on Vertex AI: ``vertexai=True``, ``GOOGLE_GENAI_USE_VERTEXAI``,
+    ``credentials`` or ``project``, as its validator resolved them into ``_use_vertexai``."""
+    return model_field(model, "_use_vertexai") is True
 
 
 class VertexAIEmbeddingsMapper(GoogleGenAIVertexMapper):

@@ -28,12 +28,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import RequestFields, as_float
+from langchain_otel._request import RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import (
-    Attributes,
-    ChatModelMapper,
-)
+from langchain_otel._values import Attributes, as_float
+from langchain_otel.providers._base import ChatModelMapper
 
 GROQ_FIELDS = RequestFields(model=("model", "model_name"), stop_sequences=("stop",), top_k=())
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 from langchain_otel import _semconv as sc
 from langchain_otel._request import RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import (
-    ChatModelMapper,
-)
+from langchain_otel.providers._base import ChatModelMapper
 
 MISTRAL_FIELDS = RequestFields(model=("model",), seed=("random_seed",), top_k=())
 
@@ -34,7 +32,6 @@ class MistralAIMapper(ChatModelMapper):
     response_model_keys = ("model_name",)
     finish_reason_keys = ("finish_reason",)
     response_id_key = None
-
     base_url_field = "endpoint"
     sends_model_kwargs = True
 

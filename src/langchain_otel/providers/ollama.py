@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
-from langchain_otel.providers._base import Attributes, ChatModelMapper, client_base_url
+from langchain_otel._request import ChatRequest, RequestFields, extract_request_params, model_field
+from langchain_otel._values import Attributes
+from langchain_otel.providers._base import ChatModelMapper, client_base_url
 
 OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 OLLAMA_FIELDS = RequestFields(
@@ -45,8 +46,8 @@ class OllamaMapper(ChatModelMapper):
 
     def base_url(self, model: object) -> object:
         return (
-            client_base_url(_private_attribute(model, "_client"))
-            or getattr(model, "base_url", None)
+            client_base_url(model_field(model, "_client"))
+            or model_field(model, "base_url")
             or OLLAMA_DEFAULT_BASE_URL
         )
 
@@ -68,10 +69,3 @@ class OllamaMapper(ChatModelMapper):
 
     def streams_on_wire(self, request: ChatRequest) -> bool | None:
         return request.kwargs.get("stream") is not False
-
-
-def _private_attribute(model: object, name: str) -> object:
-    """A pydantic private attribute, read where pydantic keeps them (a plain ``getattr`` on a
-    LangChain model costs ~3 µs; this runs on every call)."""
-    private = getattr(model, "__pydantic_private__", None)
-    return private.get(name) if isinstance(private, Mapping) else None

@@ -36,9 +36,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, lookup
+from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, first_str
+from langchain_otel._values import Attributes, as_str
+from langchain_otel.providers._base import ChatModelMapper, first_str
 
 OPENAI_FIELDS = RequestFields(
     model=("model", "model_name"),
@@ -65,7 +66,6 @@ class OpenAIMapper(ChatModelMapper):
     provider_name = sc.PROVIDER_OPENAI
     client_library = "openai"
     request_fields = OPENAI_FIELDS
-    response_model_keys = ("model_name", "model")
     finish_reason_keys = ("finish_reason",)
     base_url_field = "openai_api_base"
     #: Whether ``openai.*`` attributes apply: only when the provider is OpenAI itself.
@@ -81,8 +81,8 @@ class OpenAIMapper(ChatModelMapper):
             # LangChain drops ``stop`` from Responses API requests: the API has no such parameter.
             attributes.pop(sc.REQUEST_STOP_SEQUENCES, None)
         if self.openai_attributes:
-            tier = lookup(request.model, request.kwargs, ("service_tier",))
-            if isinstance(tier, str) and tier and tier != "auto":
+            tier = as_str(request.lookup("service_tier"))
+            if tier is not None and tier != "auto":
                 attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
             if routed is not None:
                 attributes[sc.OPENAI_API_TYPE] = routed
@@ -131,21 +131,21 @@ def routed_api_type(request: ChatRequest) -> str | None:
     """The API LangChain sends this call to, by its own routing rule (``_use_responses_api``).
 
     ``use_responses_api`` is the model's explicit choice (set by LangChain itself when the model's
-    configuration requires the Responses API); left unset, the call's parameters decide.
+    configuration requires the Responses API); left unset, the call's parameters decide, as
+    LangChain sends them (call kwargs over ``model_kwargs``).
     """
-    model = request.model
-    explicit = vars(model).get("use_responses_api") if hasattr(model, "__dict__") else None
+    explicit = request.field("use_responses_api")
     if isinstance(explicit, bool):
         return API_RESPONSES if explicit else API_CHAT_COMPLETIONS
+    model = request.model
+    # A method, not a field: asked only of classes that have it (no pydantic __getattr__ miss).
     router = getattr(type(model), "_use_responses_api", None) and getattr(
         model, "_use_responses_api", None
     )
     if not callable(router):
         return None
-    model_kwargs = getattr(model, "model_kwargs", None)
-    payload = {**request.kwargs, **(model_kwargs if isinstance(model_kwargs, Mapping) else {})}
     try:
-        routed = router(payload)
+        routed = router(dict(request.sent_kwargs()))  # a copy: the call's kwargs stay untouched
     except Exception:  # private API: a failure only means "unknown"
         return None
     if isinstance(routed, bool):

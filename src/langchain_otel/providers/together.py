@@ -23,10 +23,5 @@ class TogetherMapper(OpenAICompatibleMapper):
     model_classes = ("langchain_together.ChatTogether",)
     embedding_classes = ("langchain_together.TogetherEmbeddings",)
     provider_name = sc.PROVIDER_TOGETHER_AI
-    client_library = "openai"
-
-    def __init__(self) -> None:
-        super().__init__(sc.PROVIDER_TOGETHER_AI)
-
     base_url_field = "together_api_base"
     sends_model_kwargs = True

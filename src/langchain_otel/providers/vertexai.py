@@ -1,5 +1,4 @@
-"""Gemini on Vertex AI through ``ChatVertexAI`` (langchain-google-vertexai), plus the Gemini
-response helpers ``google_genai.py`` shares.
+"""Gemini on Vertex AI through ``ChatVertexAI`` (langchain-google-vertexai).
 
 What langchain-google-vertexai 3.2 exposes, and so what we report:
 
@@ -25,11 +24,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_otel import _semconv as sc
-from langchain_otel._request import ChatRequest, RequestFields, as_choice_count, as_float
+from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
-from langchain_otel.providers._base import Attributes, ChatModelMapper, usage_attributes
+from langchain_otel._values import Attributes, as_float, as_str
+from langchain_otel.providers._base import usage_attributes
+from langchain_otel.providers._gemini import (
+    GeminiMapper,
+    blocked_categories,
+    gemini_choice_count,
+    gemini_finish_reasons,
+    vertex_host,
+)
 
-UNSPECIFIED_FINISH_REASON = "FINISH_REASON_UNSPECIFIED"
+# ``gemini_finish_reasons`` lived here before ``_gemini.py``, and tests still import it from here.
+__all__ = ["VertexAIMapper", "gemini_finish_reasons"]
 
 VERTEX_FIELDS = RequestFields(
     model=("model_name",),
@@ -43,28 +51,25 @@ VERTEX_FIELDS = RequestFields(
 )
 
 
-class VertexAIMapper(ChatModelMapper):
+class VertexAIMapper(GeminiMapper):
     """``ChatVertexAI`` (Gemini models over gRPC or REST)."""
 
     model_classes = ("langchain_google_vertexai.ChatVertexAI",)
     provider_name = sc.PROVIDER_GCP_VERTEX_AI
-    separate_system_instructions = True
     request_fields = VERTEX_FIELDS
     response_model_keys = ("model_version", "model_name")
-    finish_reason_keys = ("finish_reason",)
 
     def base_url(self, model: object) -> object:
-        options = getattr(model, "client_options", None)
+        options = model_field(model, "client_options")
         if isinstance(options, Mapping):
             endpoint = options.get("api_endpoint")
         else:
-            endpoint = getattr(options, "api_endpoint", None)
-        if isinstance(endpoint, str) and endpoint:
-            return endpoint
-        configured = getattr(model, "api_endpoint", None)
-        if isinstance(configured, str) and configured:
-            return configured
-        return vertex_host(getattr(model, "location", None))
+            endpoint = getattr(options, "api_endpoint", None)  # a ClientOptions object
+        return (
+            as_str(endpoint)
+            or as_str(model_field(model, "api_endpoint"))
+            or vertex_host(model_field(model, "location"))
+        )
 
     def request_attributes(self, request: ChatRequest) -> Attributes:
         attributes = super().request_attributes(request)
@@ -79,18 +84,11 @@ class VertexAIMapper(ChatModelMapper):
             if penalty is not None:
                 attributes[attribute] = penalty
         # The client drops the candidate count from streaming requests (``_prepare_params``).
-        streams = request.streaming or vars(request.model).get("streaming") is True
+        streams = request.streaming or request.field("streaming") is True
         choice_count = None if streams else gemini_choice_count(request)
         if choice_count is not None:
             attributes[sc.REQUEST_CHOICE_COUNT] = choice_count
         return attributes
-
-    def finish_reasons(self, response: ChatResponse) -> list[str]:
-        return [
-            reason
-            for choice in response.choice_metadata
-            for reason in gemini_finish_reasons(choice)
-        ]
 
     def usage_attributes(self, response: ChatResponse) -> Attributes:
         attributes = usage_attributes(response.usage)
@@ -117,62 +115,6 @@ class VertexAIMapper(ChatModelMapper):
         if categories:
             attributes[sc.GCP_VERTEX_AI_SAFETY_BLOCKED_CATEGORIES] = categories
         return attributes
-
-
-def vertex_host(location: object) -> str | None:
-    """The regional Vertex AI host, as the Google clients build it (``global`` has no prefix)."""
-    if not isinstance(location, str) or not location:
-        return None
-    if location == "global":
-        return "aiplatform.googleapis.com"
-    return f"{location}-aiplatform.googleapis.com"
-
-
-def gemini_choice_count(request: ChatRequest) -> int | None:
-    """Candidates asked for: the ``candidate_count`` call kwarg, else the model's ``n``.
-
-    Both Google clients read these two (a call kwarg ``n`` is not sent); reading them directly
-    also avoids probing pydantic models for absent attributes, which costs microseconds each.
-    """
-    count = request.kwargs.get("candidate_count")
-    if count is None:
-        count = getattr(request.model, "n", None)
-    return as_choice_count(count)
-
-
-def gemini_finish_reasons(metadata: Mapping[str, Any]) -> list[str]:
-    """The finish reason Gemini reported, never ``FINISH_REASON_UNSPECIFIED``.
-
-    A message LangChain merged from stream chunks (``invoke`` under a streaming callback or with
-    ``streaming=True``) glues the chunks' values together: ``FINISH_REASON_UNSPECIFIED...STOP``
-    or ``STOPSTOP``. The placeholder is dropped and a repeated value kept once.
-    """
-    reason = metadata.get("finish_reason")
-    if not isinstance(reason, str):
-        return []
-    reason = reason.replace(UNSPECIFIED_FINISH_REASON, "")
-    if not reason:
-        return []
-    period = (reason + reason).find(reason, 1)  # smallest p with reason == reason[:p] * k
-    return [reason[:period]]
-
-
-def blocked_categories(metadata: Mapping[str, Any]) -> list[str]:
-    """Safety categories whose rating says the content was blocked, each once, in order."""
-    ratings = metadata.get("safety_ratings")
-    if not isinstance(ratings, (list, tuple)):
-        return []
-    categories: list[str] = []
-    for rating in ratings:
-        if not isinstance(rating, Mapping) or rating.get("blocked") is not True:
-            continue
-        category = rating.get("category")
-        if isinstance(category, str) and category:
-            # google-genai ratings hold str-based enum members: keep the plain value.
-            name = str.__str__(category)
-            if name not in categories:
-                categories.append(name)
-    return categories
 
 
 def _any_rating_blocked(metadata: Mapping[str, Any]) -> bool | None:
