@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from langchain_otel import LangChainInstrumentor
 from tests.helpers import metric_points, only_chat_span
 from tests.models import ChatScripted
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 DURATION_BUCKETS = (
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,

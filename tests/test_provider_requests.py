@@ -24,7 +24,7 @@ from tests.helpers import (
     stream_attributes,
     token_usage_points,
 )
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 pytestmark = pytest.mark.usefixtures("instrument")
 

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import openai
 import pytest
-from langchain_openai import ChatOpenAI
 from opentelemetry.trace import SpanKind, StatusCode
 
 from langchain_otel._errors import error_description
 from tests.fakes import openai as fake
 from tests.helpers import only_chat_span
+from tests.providers.helpers import make_model
 
 pytestmark = pytest.mark.usefixtures("instrument")
-
-
-def make_model(server, **kwargs) -> ChatOpenAI:
-    options = {
-        "model": "gpt-4o-mini",
-        "base_url": f"{server.url}/v1",
-        "api_key": "sk-test-key",
-        "max_retries": 0,
-        "stream_usage": True,
-    }
-    return ChatOpenAI(**{**options, **kwargs})
 
 
 def expected(server, *, stream: bool) -> dict:
