@@ -10,8 +10,14 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel._errors import error_description
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import anthropic as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import text
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -23,12 +29,8 @@ PARAMS = {"max_tokens": 512, "temperature": 0.3, "top_k": 40, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, usage: str = "plain", **kwargs) -> ChatAnthropic:
@@ -67,43 +69,22 @@ def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
     return attributes
 
 
-def test_invoke_seed_response(server, span_exporter):
-    message = make_model(server, **PARAMS).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server, **PARAMS), "hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
-    assert message.response_metadata["id"] == fake.MESSAGE_ID
-    assert message.content.startswith("The oldest known cuneiform")
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["id"] == fake.MESSAGE_ID
     assert span.name == f"chat {SEED_MODEL}"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
+    assert call.attributes(span) == expected(server, stream=call.streaming)
     # anthropic >= 2.12 traces its calls (``anthropic.messages.create``) on the *global* tracer
     # provider only; with the explicit providers used here, ours is the only span.
     assert len(span_exporter.get_finished_spans()) == 1
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server, **PARAMS).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server, **PARAMS).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
-    assert stream_attributes(span) == expected(server, stream=True)
-    assert "gen_ai.response.id" not in span.attributes
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server, **PARAMS).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 CACHE_ATTRIBUTES = {
@@ -169,10 +150,7 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
         "gen_ai.usage.reasoning.output_tokens": 40,
         **CACHE_ATTRIBUTES,
     }
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
+    tokens = token_usage_points(metric_reader)
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1297
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 296
     assert tokens["input"].count == tokens["output"].count == 1
@@ -278,8 +256,4 @@ def test_2024_stream_without_input_count_reports_no_input_tokens(
     attributes = {**expected(server, stream=True)}
     del attributes["gen_ai.usage.input_tokens"]
     assert stream_attributes(only_chat_span(span_exporter)) == attributes
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p.sum
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens == {"output": 296}
+    assert token_points(metric_reader) == {"output": 296}

@@ -11,27 +11,17 @@ from langchain_otel._errors import error_description
 from langchain_otel.providers import ChatRequest
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import bedrock as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.providers.helpers import text
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
 MODEL_KWARGS = {"temperature": 0.3, "max_tokens": 512, "top_k": 40}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch):
-    for name, value in fake.AWS_ENV.items():
-        monkeypatch.setenv(name, value)
+def fake_api():
+    return fake.install
 
 
 def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock:
@@ -68,15 +58,26 @@ def expected(server, *, stream: bool) -> dict:
     return attributes
 
 
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+        assert server.requests[-1].path.endswith("/invoke-with-response-stream")
+    assert span.name == f"chat {fake.SEED_MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    assert call.attributes(span) == expected(server, stream=call.streaming)
+
+
 def test_invoke_seed_response(server, span_exporter):
     message = make_model(server).invoke("hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
     assert message.response_metadata["usage"]["prompt_tokens"] == 19
     assert message.response_metadata["usage"]["completion_tokens"] == 371
-    assert span.name == f"chat {fake.SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     # LangChain turned the absent cache headers into 0s: they stay absent on the span.
     assert message.usage_metadata["input_token_details"] == {"cache_read": 0, "cache_creation": 0}
     assert dict(span.attributes) == expected(server, stream=False)
@@ -84,30 +85,6 @@ def test_invoke_seed_response(server, span_exporter):
     body = server.requests[-1].json()
     assert (body["temperature"], body["max_tokens"], body["top_k"]) == (0.3, 512, 40)
     assert body["stop_sequences"] == ["END"]
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
-    assert server.requests[-1].path.endswith("/invoke-with-response-stream")
-    assert stream_attributes(span) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 CACHE_ATTRIBUTES = {
@@ -150,10 +127,7 @@ def test_stream_cache_tokens_from_invocation_metrics_and_metrics(
 
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
+    tokens = token_usage_points(metric_reader)
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
     assert tokens["input"].count == tokens["output"].count == 1
@@ -280,8 +254,8 @@ def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
     return attributes
 
 
-@pytest.mark.parametrize("streaming", [False, True])
-def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, streaming):
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, call):
     monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", server.url)  # the SDK's own override
     model = ChatAnthropicBedrock(
         model=fake.SEED_MODEL,
@@ -290,16 +264,11 @@ def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, s
         max_tokens=512,
         temperature=0.3,
     )
-    if streaming:
-        list(model.stream("hi"))
-    else:
-        model.invoke("hi")
+    await call(model, "hi")
 
     span = only_chat_span(span_exporter)
-    attributes = dict(span.attributes)
-    attributes.pop("gen_ai.response.time_to_first_chunk", None)
     assert server.requests[-1].path.startswith(f"/model/{fake.SEED_MODEL}/invoke")
-    assert attributes == anthropic_bedrock_expected(server, stream=streaming)
+    assert call.attributes(span) == anthropic_bedrock_expected(server, stream=call.streaming)
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from langchain_otel._errors import error_description
 from tests.fakes import bedrock as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
+from tests.providers.helpers import text
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
 PARAMS = {
     "temperature": 0.3,
@@ -23,18 +23,8 @@ PARAMS = {
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch):
-    for name, value in fake.AWS_ENV.items():
-        monkeypatch.setenv(name, value)
+def fake_api():
+    return fake.install
 
 
 def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrockConverse:
@@ -72,16 +62,26 @@ def expected(server, *, stream: bool) -> dict:
     return attributes
 
 
-def test_invoke_seed_numbers(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
-    assert message.content.startswith("The oldest known cuneiform")
-    assert message.response_metadata["ResponseMetadata"]["RequestId"] == fake.REQUEST_ID
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+        assert server.requests[-1].path.endswith("/converse-stream")
     assert span.name == f"chat {fake.SEED_MODEL}"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
     # The AWS RequestId is not a response id.
+    assert call.attributes(span) == expected(server, stream=call.streaming)
+
+
+def test_invoke_seed_numbers(server, span_exporter):
+    message = make_model(server).invoke("hi", stop=["END"])
+
+    span = only_chat_span(span_exporter)
+    assert message.response_metadata["ResponseMetadata"]["RequestId"] == fake.REQUEST_ID
     assert dict(span.attributes) == expected(server, stream=False)
     assert "gen_ai.response.id" not in span.attributes
     body = server.requests[-1].json()
@@ -92,31 +92,6 @@ def test_invoke_seed_numbers(server, span_exporter):
         "stopSequences": ["END"],
     }
     assert body["additionalModelRequestFields"] == {"top_k": 40}
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert server.requests[-1].path.endswith("/converse-stream")
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
-    assert "gen_ai.response.id" not in span.attributes
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 def cache_expected(server) -> dict:
@@ -158,10 +133,7 @@ def test_stream_cache_tokens_and_metrics(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
+    tokens = token_usage_points(metric_reader)
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
     assert tokens["input"].count == tokens["output"].count == 1

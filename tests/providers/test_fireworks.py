@@ -10,8 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel._errors import error_description
 from langchain_otel.providers.fireworks import FireworksMapper
 from tests.fakes import fireworks as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.helpers import only_chat_span, token_usage_points
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -21,12 +20,8 @@ CALL = {"stop": ["END"], "top_p": 0.9, "top_k": 40, "seed": 7}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatFireworks:
@@ -68,35 +63,18 @@ def expected(server, *, stream: bool) -> dict:
     return attributes  # never a gen_ai.response.id: the client keeps none
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", **CALL)
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", **CALL)
 
     span = only_chat_span(span_exporter)
-    assert message.response_metadata["finish_reason"] == "length"
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["finish_reason"] == "length"
     assert span.name == f"chat {MODEL}"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", **CALL)
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", **CALL))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", **CALL)]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_no_service_tier_when_the_server_reports_none(server, span_exporter):

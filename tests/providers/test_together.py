@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from langchain_otel._errors import error_description
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
-from tests.fakes.server import FakeServer, loopback_clients
+from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
 
 pytestmark = pytest.mark.usefixtures("instrument")
@@ -20,12 +20,8 @@ PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "seed": 7}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatTogether:
@@ -65,47 +61,26 @@ def expected(server, *, stream: bool) -> dict:
     return attributes  # no openai.* attributes: the provider is not OpenAI
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
-    assert message.response_metadata["model_provider"] == "openai"
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["model_provider"] == "openai"
     assert span.name == f"chat {MODEL}"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-@pytest.mark.parametrize("style", ["stream", "astream"])
+@pytest.mark.parametrize("call", ["stream", "astream"], indirect=True)
 async def test_stream_without_stream_usage_reports_no_tokens(
-    style, server, span_exporter, metric_reader
+    call, server, span_exporter, metric_reader
 ):
     # langchain-together leaves stream_usage unset: no include_usage, so no usage on the wire.
-    model = make_model(server, stream_usage=None)
-    if style == "stream":
-        chunks = list(model.stream("hi", stop=["END"]))
-    else:
-        chunks = [c async for c in model.astream("hi", stop=["END"])]
+    chunks = await call(make_model(server, stream_usage=None), "hi", stop=["END"])
 
     assert all(chunk.usage_metadata is None for chunk in chunks)
     without_tokens = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import openai
 import pytest
 from langchain_xai import ChatXAI
@@ -9,8 +11,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from langchain_otel.providers.xai import XAIMapper
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -46,12 +47,8 @@ PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server, flavor=XAI)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return functools.partial(fake.install, flavor=XAI)
 
 
 def make_model(server, **kwargs) -> ChatXAI:
@@ -90,35 +87,18 @@ def expected(server, *, stream: bool) -> dict:
     return attributes
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi")
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi")
 
     span = only_chat_span(span_exporter)
-    assert message.usage_metadata["output_tokens"] == 9
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.usage_metadata["output_tokens"] == 9
     assert span.name == "chat grok-4"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi")
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi"))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi")]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_endpoint_is_xai_api_base_by_default():
@@ -149,21 +129,11 @@ def test_rate_limit_error(server, span_exporter):
     assert span.attributes["gen_ai.provider.name"] == "x_ai"
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
-    assert sums == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    assert sums == {"input": 9, "output": 9}
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 9, "output": 9}
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "x_ai"
