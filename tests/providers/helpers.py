@@ -11,9 +11,12 @@ from typing import Any
 
 from langchain_openai import ChatOpenAI
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 
+from langchain_otel._errors import error_description
 from tests.fakes.server import FakeServer
-from tests.helpers import stream_attributes
+from tests.helpers import only_span, stream_attributes
 
 STYLES = ("invoke", "ainvoke", "stream", "astream")
 EMBED_STYLES = ("embed_documents", "embed_query", "aembed_documents", "aembed_query")
@@ -87,3 +90,42 @@ def text(answer: Any) -> str:
     if isinstance(answer, list):
         return "".join(text(chunk) for chunk in answer)
     return answer.text
+
+
+def start_attributes(
+    server: FakeServer, provider: str, model: str, operation: str = "chat", *, stream: bool = False
+) -> dict[str, Any]:
+    """What every span (and metric point) of a request to the loopback ``server`` starts with:
+    the operation, the provider, the requested model and the fake's address; a streamed
+    request's span also says ``gen_ai.request.stream``."""
+    attributes = {
+        "gen_ai.operation.name": operation,
+        "gen_ai.provider.name": provider,
+        "gen_ai.request.model": model,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
+    }
+    if stream:
+        attributes["gen_ai.request.stream"] = True
+    return attributes
+
+
+def client_span(exporter: InMemorySpanExporter, name: str) -> ReadableSpan:
+    """The one span of ``name``'s operation, checked to be the CLIENT span ``name`` that ended
+    without an error (status UNSET, as instrumentations leave it)."""
+    span = only_span(exporter, name.split(" ", maxsplit=1)[0])
+    assert span.name == name
+    assert span.kind is SpanKind.CLIENT
+    assert span.status.status_code is StatusCode.UNSET
+    return span
+
+
+def error_span(
+    exporter: InMemorySpanExporter, error: BaseException, operation: str = "chat"
+) -> ReadableSpan:
+    """The one span of ``operation``, checked to have ended with ``error``: status ERROR, and the
+    error's description without content (capture is off)."""
+    span = only_span(exporter, operation)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == error_description(error, with_content=False)
+    return span

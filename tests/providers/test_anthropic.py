@@ -5,9 +5,8 @@ from __future__ import annotations
 import anthropic
 import pytest
 from langchain_anthropic import ChatAnthropic
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import anthropic as fake
 from tests.helpers import (
@@ -17,7 +16,7 @@ from tests.helpers import (
     token_points,
     token_usage_points,
 )
-from tests.providers.helpers import text
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -46,11 +45,7 @@ def make_model(server, usage: str = "plain", **kwargs) -> ChatAnthropic:
 
 def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": model,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", model, stream=stream),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.top_k": 40,
@@ -61,10 +56,8 @@ def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
         "gen_ai.usage.input_tokens": 17,
         "gen_ai.usage.output_tokens": 296,
     }
-    if stream:
-        # LangChain drops the message id of a stream (message_start): no response id.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # LangChain drops the message id of a stream (message_start): no response id.
+    if not stream:
         attributes["gen_ai.response.id"] = fake.MESSAGE_ID
     return attributes
 
@@ -72,15 +65,12 @@ def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server, **PARAMS), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {SEED_MODEL}")
     assert text(answer).startswith("The oldest known cuneiform")
     if call.streaming:
         assert len(answer) > 3
     else:
         assert answer.response_metadata["id"] == fake.MESSAGE_ID
-    assert span.name == f"chat {SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
     # anthropic >= 2.12 traces its calls (``anthropic.messages.create``) on the *global* tracer
     # provider only; with the explicit providers used here, ours is the only span.
@@ -104,11 +94,7 @@ def test_invoke_cache_tokens_counted_once(server, span_exporter, usage):
     span = only_chat_span(span_exporter)
     assert message.usage_metadata["input_tokens"] == 1297
     expected_attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
         "gen_ai.response.id": fake.MESSAGE_ID,
@@ -138,11 +124,7 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
         "ephemeral_1h_input_tokens": 56,
     }
     assert stream_attributes(span) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.stream": True,
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
@@ -155,12 +137,8 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 296
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
         "gen_ai.token.type": "input",
     }
 
@@ -200,18 +178,12 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(anthropic.RateLimitError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_anthropic.chat_models.AnthropicRateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     attributes = dict(span.attributes)
     assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "error-429"),
         "gen_ai.request.max_tokens": attributes["gen_ai.request.max_tokens"],
         "error.type": error_type,
     }

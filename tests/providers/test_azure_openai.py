@@ -7,12 +7,12 @@ import functools
 import openai
 import pytest
 from langchain_openai import AzureChatOpenAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from tests.fakes import openai as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -52,11 +52,7 @@ def make_model(server, **kwargs) -> AzureChatOpenAI:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "azure.ai.openai",
-        "gen_ai.request.model": "gpt-4o",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "azure.ai.openai", "gpt-4o", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -69,10 +65,8 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.reasoning.output_tokens": 3,
         # No openai.* attributes: semconv defines them for the provider "openai" only.
     }
-    if stream:
-        # stream_usage is on by default for Azure; the stream carries no completion id.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # stream_usage is on by default for Azure; the stream carries no completion id.
+    if not stream:
         attributes["gen_ai.response.id"] = AZURE_ID
     return attributes
 
@@ -80,15 +74,12 @@ def expected(server, *, stream: bool) -> dict:
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, "chat gpt-4o")
     assert server.requests[-1].path == f"/openai/deployments/{DEPLOYMENT}/chat/completions"
     if call.streaming:
         assert len(answer) > 3
     else:
         assert answer.response_metadata["prompt_filter_results"]
-    assert span.name == "chat gpt-4o"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
@@ -135,9 +126,7 @@ def test_content_filter_on_invoke_is_an_error_span(server, span_exporter):
     with pytest.raises(ValueError, match="content filter") as raised:
         make_model(server).invoke(fake.CONTENT_FILTER_PROMPT)
 
-    span = only_chat_span(span_exporter)
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
+    span = error_span(span_exporter, raised.value)
     assert span.attributes["error.type"] == "ValueError"
     # The answer never reaches LangChain's caller, so its finish reason is not available.
     assert "gen_ai.response.finish_reasons" not in span.attributes

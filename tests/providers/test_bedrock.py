@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import ChatAnthropicBedrock, ChatAnthropicMantle, ChatBedrock
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers import ChatRequest
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import bedrock as fake
 from tests.helpers import only_chat_span, stream_attributes, token_usage_points
-from tests.providers.helpers import text
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
@@ -37,12 +36,8 @@ def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock
 
 def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock example: anthropic.claude-v2, 19 in / 371 out."""
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    return {
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.top_k": 40,
@@ -53,22 +48,16 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
 
 
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {fake.SEED_MODEL}")
     assert text(answer).startswith("The oldest known cuneiform")
     if call.streaming:
         assert len(answer) > 3
         assert server.requests[-1].path.endswith("/invoke-with-response-stream")
-    assert span.name == f"chat {fake.SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
@@ -98,11 +87,7 @@ CACHE_ATTRIBUTES = {
 
 def cache_expected(server) -> dict:
     return {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.top_k": 40,
@@ -132,12 +117,8 @@ def test_stream_cache_tokens_from_invocation_metrics_and_metrics(
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["output"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
         "gen_ai.token.type": "output",
     }
 
@@ -194,19 +175,13 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(ClientError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "botocore.errorfactory.ThrottlingException"
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": "anthropic.error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.top_k": 40,
@@ -234,11 +209,7 @@ async def test_astream_throttling_error(server, span_exporter):
 
 def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.temperature": 0.3,
         # The Messages body names the served model; its id is a response id (not the RequestId).
@@ -247,9 +218,7 @@ def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         attributes["gen_ai.response.id"] = fake.BODY_MESSAGE_ID
     return attributes
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrockConverse
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from tests.fakes import bedrock as fake
 from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
-from tests.providers.helpers import text
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
@@ -40,12 +39,8 @@ def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock
 
 def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock numbers (19 in / 371 out) through the Converse API."""
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    return {
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.max_tokens": 512,
@@ -57,22 +52,16 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
 
 
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {fake.SEED_MODEL}")
     assert text(answer).startswith("The oldest known cuneiform")
     if call.streaming:
         assert len(answer) > 3
         assert server.requests[-1].path.endswith("/converse-stream")
-    assert span.name == f"chat {fake.SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     # The AWS RequestId is not a response id.
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
@@ -96,11 +85,7 @@ def test_invoke_seed_numbers(server, span_exporter):
 
 def cache_expected(server) -> dict:
     return {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.max_tokens": 512,
@@ -139,12 +124,8 @@ def test_stream_cache_tokens_and_metrics(server, span_exporter, metric_reader):
     assert tokens["input"].count == tokens["output"].count == 1
     (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
     assert dict(duration.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
     }
 
 
@@ -225,18 +206,12 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(ClientError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "botocore.errorfactory.ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": "anthropic.error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.max_tokens": 512,

@@ -7,12 +7,13 @@ import functools
 import openai
 import pytest
 from langchain_deepseek import ChatDeepSeek
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from langchain_otel.providers import ChatResponse
 from langchain_otel.providers.deepseek import DeepSeekMapper
 from tests.fakes import openai as fake
 from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import client_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -54,11 +55,7 @@ def make_model(server, **kwargs) -> ChatDeepSeek:
 
 def expected(server, *, stream: bool, usage: bool = True) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "deepseek",
-        "gen_ai.request.model": "deepseek-chat",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "deepseek", "deepseek-chat", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -74,9 +71,7 @@ def expected(server, *, stream: bool, usage: bool = True) -> dict:
                 "gen_ai.usage.cache_read.input_tokens": 12,  # prompt_cache_hit_tokens
             }
         )
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         attributes["gen_ai.response.id"] = DEEPSEEK_ID
     return attributes
 
@@ -85,14 +80,11 @@ def expected(server, *, stream: bool, usage: bool = True) -> dict:
 async def test_call_styles(server, span_exporter, metric_reader, call, stream_usage):
     answer = await call(make_model(server, stream_usage=stream_usage), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, "chat deepseek-chat")
     if call.streaming:
         assert len(answer) > 3
     else:
         assert answer.response_metadata["model_provider"] == "deepseek"
-    assert span.name == "chat deepseek-chat"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     # Usage reaches a stream only with stream_usage=True (langchain-deepseek never enables it).
     usage = stream_usage or not call.streaming
     assert call.attributes(span) == expected(server, stream=call.streaming, usage=usage)

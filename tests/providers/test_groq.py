@@ -7,13 +7,12 @@ from unittest.mock import MagicMock
 import groq
 import pytest
 from langchain_groq import ChatGroq
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.groq import GroqMapper
 from tests.fakes import groq as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import only_chat_span, token_usage_points
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -41,11 +40,7 @@ def make_model(server, **kwargs) -> ChatGroq:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", MODEL, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -56,10 +51,8 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 22,
         "gen_ai.usage.output_tokens": 132,
     }
-    if stream:
-        # Streamed usage comes from x_groq.usage; langchain-groq keeps no timings from it.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # Streamed usage comes from x_groq.usage; langchain-groq keeps no timings from it.
+    if not stream:
         # queue_time is null in the answer: absent, not 0.
         attributes["groq.usage.prompt_time"] = 0.022
         attributes["groq.usage.completion_time"] = 0.243
@@ -70,14 +63,11 @@ def expected(server, *, stream: bool) -> dict:
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", **CALL)
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {MODEL}")
     if call.streaming:
         assert len(answer) > 3
     else:
         assert answer.response_metadata["token_usage"]["queue_time"] is None
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
@@ -143,17 +133,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(groq.RateLimitError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "groq.RateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", "error-429"),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "error.type": error_type,
@@ -169,11 +153,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 132
     # The timings stay on the span: they are never metric attributes.
     assert dict(tokens["output"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "output",
     }

@@ -5,13 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 from langchain_mistralai import ChatMistralAI
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.mistralai import MistralAIMapper
 from tests.fakes import mistralai as fake
 from tests.helpers import only_chat_span, token_usage_points
-from tests.providers.helpers import text
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -35,12 +33,8 @@ def make_model(server, **kwargs) -> ChatMistralAI:
 
 
 def expected(server, *, stream: bool) -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-small",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    return {
+        **start_attributes(server, "mistral_ai", "mistral-small", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -52,22 +46,16 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 122,
-    }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes  # never a gen_ai.response.id: Mistral's id is not kept by the client
+    }  # never a gen_ai.response.id: Mistral's id is not kept by the client
 
 
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, "chat mistral-small")
     assert text(answer).startswith("The oldest known cuneiform")
     if call.streaming:
         assert len(answer) > 3
-    assert span.name == "chat mistral-small"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
@@ -82,18 +70,13 @@ async def test_per_call_model_and_client_defaults(call, server, span_exporter):
         assert answer.response_metadata["model_name"] == "mistral-small"
 
     assert call.attributes(only_chat_span(span_exporter)) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-large-latest",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "mistral_ai", "mistral-large-latest", stream=call.streaming),
         "gen_ai.request.temperature": 0.7,
         "gen_ai.request.top_p": 1.0,
         "gen_ai.response.model": "mistral-large-latest",
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 122,
-        **({"gen_ai.request.stream": True} if call.streaming else {}),
     }
 
 
@@ -116,16 +99,10 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(httpx.HTTPStatusError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     assert raised.value.response.status_code == 429
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "mistral_ai", "error-429"),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -144,11 +121,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 122
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-small",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "mistral_ai", "mistral-small"),
         "gen_ai.response.model": "mistral-small",
         "gen_ai.token.type": "input",
     }

@@ -5,13 +5,12 @@ from __future__ import annotations
 import openai
 import pytest
 from langchain_together import ChatTogether
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -38,11 +37,8 @@ def make_model(server, **kwargs) -> ChatTogether:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",  # the answers say model_provider "openai"
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        # together_ai, although the answers say model_provider "openai".
+        **start_attributes(server, "together_ai", MODEL, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -53,9 +49,7 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 20,
         "gen_ai.usage.output_tokens": 208,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         # The Chat Completions stream carries no id through langchain-openai.
         attributes["gen_ai.response.id"] = fake.RESPONSE_ID
     return attributes  # no openai.* attributes: the provider is not OpenAI
@@ -64,14 +58,11 @@ def expected(server, *, stream: bool) -> dict:
 async def test_call_styles(server, span_exporter, call):
     answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {MODEL}")
     if call.streaming:
         assert len(answer) > 3
     else:
         assert answer.response_metadata["model_provider"] == "openai"
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
@@ -112,17 +103,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(openai.RateLimitError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "together_ai", "error-429"),
         **{f"gen_ai.request.{key}": value for key, value in PARAMS.items()},
         "error.type": error_type,
     }
@@ -136,11 +121,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
     assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 20
     assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 208
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "together_ai", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "input",
     }
