@@ -129,3 +129,8 @@ def error_span(
     assert span.status.status_code is StatusCode.ERROR
     assert span.status.description == error_description(error, with_content=False)
     return span
+
+
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return "sunny"  # a tool the fakes call when it is offered (bind_tools)

@@ -12,11 +12,12 @@ from tests.fakes import anthropic as fake
 from tests.helpers import (
     metric_points,
     only_chat_span,
+    span_token_counts,
     stream_attributes,
     token_points,
     token_usage_points,
 )
-from tests.providers.helpers import client_span, error_span, start_attributes, text
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -133,19 +134,13 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
         **CACHE_ATTRIBUTES,
     }
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1297
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 296
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1297, "output": 296}
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["input"].attributes) == {
         **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
         "gen_ai.token.type": "input",
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 def test_tool_use_finish_reason(server, span_exporter):

@@ -10,12 +10,24 @@ from opentelemetry.trace import StatusCode
 from langchain_otel.providers import ChatRequest
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import bedrock as fake
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
-from tests.providers.helpers import client_span, error_span, start_attributes, text
+from tests.helpers import (
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
 MODEL_KWARGS = {"temperature": 0.3, "max_tokens": 512, "top_k": 40}
+# What MODEL_KWARGS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.3,
+    "gen_ai.request.max_tokens": 512,
+    "gen_ai.request.top_k": 40,
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +50,7 @@ def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock example: anthropic.claude-v2, 19 in / 371 out."""
     return {
         **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # InvokeModel: LangChain reports the requested model id; no response id at all.
         "gen_ai.response.model": fake.SEED_MODEL,
@@ -88,9 +98,7 @@ CACHE_ATTRIBUTES = {
 def cache_expected(server) -> dict:
     return {
         **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.response.model": fake.CACHE_MODEL,
         "gen_ai.response.finish_reasons": ("end_turn",),
         **CACHE_ATTRIBUTES,
@@ -113,19 +121,13 @@ def test_stream_cache_tokens_from_invocation_metrics_and_metrics(
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1299, "output": 371}
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["output"].attributes) == {
         **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
         "gen_ai.token.type": "output",
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 def test_tool_use_finish_reason(server, span_exporter):
@@ -182,9 +184,7 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert dict(span.attributes) == {
         **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
     (event,) = span.events

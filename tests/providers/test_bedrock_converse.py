@@ -8,8 +8,15 @@ from langchain_aws import ChatBedrockConverse
 from opentelemetry.trace import StatusCode
 
 from tests.fakes import bedrock as fake
-from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
-from tests.providers.helpers import client_span, error_span, start_attributes, text
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
@@ -18,6 +25,13 @@ PARAMS = {
     "top_p": 0.9,
     "max_tokens": 512,
     "additional_model_request_fields": {"top_k": 40},
+}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.3,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.max_tokens": 512,
+    "gen_ai.request.top_k": 40,
 }
 
 
@@ -41,10 +55,7 @@ def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock numbers (19 in / 371 out) through the Converse API."""
     return {
         **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # Converse reports no model: LangChain's model_name is the configured id.
         "gen_ai.response.model": fake.SEED_MODEL,
@@ -86,10 +97,7 @@ def test_invoke_seed_numbers(server, span_exporter):
 def cache_expected(server) -> dict:
     return {
         **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.response.model": fake.CACHE_MODEL,
         "gen_ai.response.finish_reasons": ("end_turn",),
         # 19 uncached + 1024 read + 256 written (200 with a 5m TTL, 56 with 1h): counted once.
@@ -119,19 +127,13 @@ def test_stream_cache_tokens_and_metrics(server, span_exporter, metric_reader):
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1299, "output": 371}
     assert tokens["input"].count == tokens["output"].count == 1
     (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
     assert dict(duration.attributes) == {
         **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -212,10 +214,7 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert dict(span.attributes) == {
         **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
 

@@ -37,6 +37,16 @@ PARAMS = {
     "presence_penalty": 0.3,
     "frequency_penalty": 0.5,
 }
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.top_k": 40,
+    "gen_ai.request.seed": 7,
+    "gen_ai.request.presence_penalty": 0.3,
+    "gen_ai.request.frequency_penalty": 0.5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +73,7 @@ def make_vertex_model(server, **kwargs) -> ChatGoogleGenerativeAI:
 def expected(server, *, stream: bool, provider: str = "gcp.gemini", served: str = SERVED) -> dict:
     return {
         **start_attributes(server, provider, MODEL, stream=stream),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.presence_penalty": 0.3,
-        "gen_ai.request.frequency_penalty": 0.5,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": served,
         "gen_ai.response.finish_reasons": ("STOP",),
@@ -122,13 +126,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter, metric_re
     assert attributes.pop("error.type") == "langchain_google_genai.chat_models.GoogleRateLimitError"
     assert attributes == {
         **start_attributes(server, "gcp.gemini", "error-429"),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.presence_penalty": 0.3,
-        "gen_ai.request.frequency_penalty": 0.5,
+        **REQUEST_ATTRIBUTES,
     }
     assert "gen_ai.client.token.usage" not in metric_points(metric_reader)
 

@@ -8,12 +8,19 @@ from langchain_mistralai import ChatMistralAI
 
 from langchain_otel.providers.mistralai import MistralAIMapper
 from tests.fakes import mistralai as fake
-from tests.helpers import only_chat_span, token_usage_points
+from tests.helpers import only_chat_span, span_token_counts, token_points, token_usage_points
 from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "random_seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.seed": 7,  # random_seed
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +42,7 @@ def make_model(server, **kwargs) -> ChatMistralAI:
 def expected(server, *, stream: bool) -> dict:
     return {
         **start_attributes(server, "mistral_ai", "mistral-small", stream=stream),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,  # random_seed
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # invoke: the requested model stands in (the client echoes its configured one);
         # stream: the server's model from the final chunk. Mistral echoes the request.
@@ -103,10 +107,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     assert raised.value.response.status_code == 429
     assert dict(span.attributes) == {
         **start_attributes(server, "mistral_ai", "error-429"),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,
+        **REQUEST_ATTRIBUTES,
         "error.type": "httpx.HTTPStatusError",
     }
     (event,) = span.events
@@ -118,8 +119,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 122
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 19, "output": 122}
     assert dict(tokens["input"].attributes) == {
         **start_attributes(server, "mistral_ai", "mistral-small"),
         "gen_ai.response.model": "mistral-small",

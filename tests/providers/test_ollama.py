@@ -8,13 +8,27 @@ from langchain_ollama import ChatOllama
 
 from langchain_otel.providers.ollama import OllamaMapper
 from tests.fakes import ollama as fake
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.helpers import (
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
 from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "llama3.2"
 PARAMS = {"temperature": 0.2, "num_predict": 50, "top_p": 0.9, "top_k": 40, "seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,  # num_predict
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.top_k": 40,
+    "gen_ai.request.seed": 7,
+}
 ANSWER_TOKENS = 10  # the fake counts one token per word
 
 
@@ -30,14 +44,9 @@ def make_model(server, **kwargs) -> ChatOllama:
 def expected(server) -> dict:
     # Identical for invoke and stream: ChatOllama always streams (invoke aggregates the chunks).
     return {
-        **start_attributes(server, "ollama", MODEL),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,  # num_predict
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
+        **start_attributes(server, "ollama", MODEL, stream=True),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
-        "gen_ai.request.stream": True,
         "gen_ai.response.model": MODEL,  # the final NDJSON object's model
         "gen_ai.response.finish_reasons": ("stop",),  # done_reason
         "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
@@ -83,11 +92,10 @@ def test_options_kwarg_replaces_the_model_options(server, span_exporter):
     assert server.requests[-1].json()["options"] == options
     attributes = stream_attributes(only_chat_span(span_exporter))
     assert attributes == {
-        **start_attributes(server, "ollama", MODEL),
+        **start_attributes(server, "ollama", MODEL, stream=True),
         "gen_ai.request.temperature": 0.5,
         "gen_ai.request.max_tokens": 4,
         "gen_ai.request.frequency_penalty": 0.3,
-        "gen_ai.request.stream": True,
         "gen_ai.response.model": MODEL,
         "gen_ai.response.finish_reasons": ("length",),
         "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
@@ -134,13 +142,8 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     span = error_span(span_exporter, raised.value)
     assert raised.value.status_code == 429
     assert dict(span.attributes) == {
-        **start_attributes(server, "ollama", "error-429"),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.stream": True,
+        **start_attributes(server, "ollama", "error-429", stream=True),
+        **REQUEST_ATTRIBUTES,
         "langchain_otel.stream.chunk_count": 0,  # a streamed request that failed before a chunk
         "error.type": "ollama._types.ResponseError",
     }
@@ -151,9 +154,8 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"]
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"]
-    assert (tokens["input"].sum, tokens["output"].sum) == (fake.PROMPT_EVAL_COUNT, ANSWER_TOKENS)
+    assert token_points(metric_reader) == span_token_counts(span)
+    assert span_token_counts(span) == {"input": fake.PROMPT_EVAL_COUNT, "output": ANSWER_TOKENS}
     assert dict(tokens["input"].attributes) == {
         **start_attributes(server, "ollama", MODEL),
         "gen_ai.response.model": MODEL,

@@ -9,13 +9,27 @@ from langchain_together import ChatTogether
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
 from tests.fakes.server import loopback_clients
-from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
 from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.seed": 7,
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +53,7 @@ def expected(server, *, stream: bool) -> dict:
     attributes = {
         # together_ai, although the answers say model_provider "openai".
         **start_attributes(server, "together_ai", MODEL, stream=stream),
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": MODEL,  # the server's (Together echoes the request)
         "gen_ai.response.finish_reasons": ("eos",),
@@ -108,7 +119,7 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
     assert dict(span.attributes) == {
         **start_attributes(server, "together_ai", "error-429"),
-        **{f"gen_ai.request.{key}": value for key, value in PARAMS.items()},
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
 
@@ -118,8 +129,7 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 20
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 208
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 20, "output": 208}
     assert dict(tokens["input"].attributes) == {
         **start_attributes(server, "together_ai", MODEL),
         "gen_ai.response.model": MODEL,

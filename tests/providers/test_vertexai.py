@@ -62,12 +62,13 @@ def make_model(server, *, asynchronous: bool = False, **kwargs) -> ChatVertexAI:
     return ChatVertexAI(**{**options, **kwargs})
 
 
-def expected(*, stream: bool, model: str = MODEL) -> dict:
-    attributes = {
+def request_attributes(model: str) -> dict:
+    """What every span says of the request, answered or not: the model's endpoint
+    (client_options), not the injected channel's 127.0.0.1:port, and the model fields of PARAMS."""
+    return {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "gcp.vertex_ai",
         "gen_ai.request.model": model,
-        # The model's endpoint (client_options), not the injected channel's 127.0.0.1:port.
         "server.address": HOST,
         "server.port": 443,
         "gen_ai.request.temperature": 0.2,
@@ -75,6 +76,12 @@ def expected(*, stream: bool, model: str = MODEL) -> dict:
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.top_k": 40,
         "gen_ai.request.seed": 7,
+    }
+
+
+def expected(*, stream: bool, model: str = MODEL) -> dict:
+    attributes = {
+        **request_attributes(model),
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.request.frequency_penalty": 0.5,
         # The client reports its own model_name; the server's model_version ("-001") is dropped.
@@ -139,18 +146,7 @@ def test_resource_exhausted_is_reraised_unchanged(server, span_exporter, metric_
     assert event.name == "exception"
     attributes = dict(span.attributes)
     assert attributes.pop("error.type") == "google.api_core.exceptions.ResourceExhausted"
-    assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "gcp.vertex_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": HOST,
-        "server.port": 443,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-    }
+    assert attributes == request_attributes("error-429")
     assert "gen_ai.client.token.usage" not in metric_points(metric_reader)
 
 
