@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from langchain_otel._errors import error_description
+from tests.fakes import openai as fake_openai
 from tests.fakes.server import FakeServer
 from tests.helpers import only_span, stream_attributes
 
@@ -134,3 +135,30 @@ def error_span(
 def get_weather(city: str) -> str:
     """Current weather in a city."""
     return "sunny"  # a tool the fakes call when it is offered (bind_tools)
+
+
+# The usage every answer of the OpenAI fake reports (Chat Completions and Responses alike).
+OPENAI_USAGE_ATTRIBUTES = {
+    "gen_ai.usage.input_tokens": 17,
+    "gen_ai.usage.output_tokens": 164,
+    "gen_ai.usage.cache_read.input_tokens": 5,
+    "gen_ai.usage.reasoning.output_tokens": 3,
+}
+
+
+def openai_attributes(server: FakeServer, *, stream: bool) -> dict[str, Any]:
+    """Every attribute of a :func:`make_model` call without request parameters, answered by the
+    session's OpenAI fake."""
+    attributes = {
+        **start_attributes(server, "openai", "gpt-4o-mini", stream=stream),
+        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+        "gen_ai.response.finish_reasons": ("stop",),
+        **OPENAI_USAGE_ATTRIBUTES,
+        "openai.response.system_fingerprint": fake_openai.FINGERPRINT,
+        "openai.response.service_tier": "default",
+        "openai.api.type": "chat_completions",
+    }
+    if not stream:
+        # The Chat Completions stream carries no id through langchain-openai.
+        attributes["gen_ai.response.id"] = fake_openai.RESPONSE_ID
+    return attributes

@@ -12,7 +12,12 @@ from opentelemetry.trace import StatusCode
 from tests.fakes import openai as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
-from tests.providers.helpers import client_span, error_span, start_attributes
+from tests.providers.helpers import (
+    OPENAI_USAGE_ATTRIBUTES,
+    client_span,
+    error_span,
+    start_attributes,
+)
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -59,10 +64,7 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": SERVED,
         "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
         # No openai.* attributes: semconv defines them for the provider "openai" only.
     }
     # stream_usage is on by default for Azure; the stream carries no completion id.

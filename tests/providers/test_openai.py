@@ -8,33 +8,21 @@ from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
 from tests.helpers import only_chat_span
-from tests.providers.helpers import client_span, error_span, make_model, start_attributes, text
+from tests.providers.helpers import client_span, error_span, make_model, openai_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 
 def expected(server, *, stream: bool) -> dict:
-    attributes = {
-        **start_attributes(server, "openai", "gpt-4o-mini", stream=stream),
+    """A call with PARAMS and ``stop=["END"]``."""
+    return {
+        **openai_attributes(server, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.seed": 7,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.stop_sequences": ("END",),
-        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-        "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
-        "openai.response.system_fingerprint": fake.FINGERPRINT,
-        "openai.response.service_tier": "default",
-        "openai.api.type": "chat_completions",
     }
-    if not stream:
-        # The Chat Completions stream carries no id through langchain-openai.
-        attributes["gen_ai.response.id"] = fake.RESPONSE_ID
-    return attributes
 
 
 PARAMS = {"temperature": 0.2, "max_tokens": 50, "seed": 7, "top_p": 0.9}

@@ -14,6 +14,7 @@ from opentelemetry.trace import StatusCode
 from tests.fakes import openai as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import OPENAI_USAGE_ATTRIBUTES
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -65,10 +66,7 @@ def expected(provider: str, address: str, *, stream: bool, port: int = 443) -> d
         "gen_ai.request.temperature": 0.5,
         "gen_ai.response.model": fake.served_model(MODEL),
         "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
     }
     if stream:
         attributes["gen_ai.request.stream"] = True

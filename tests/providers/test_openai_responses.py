@@ -12,7 +12,12 @@ from langchain_otel.providers import ChatResponse
 from langchain_otel.providers.openai import OpenAIMapper
 from tests.fakes import openai as fake
 from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
-from tests.providers.helpers import client_span, error_span, start_attributes
+from tests.providers.helpers import (
+    OPENAI_USAGE_ATTRIBUTES,
+    client_span,
+    error_span,
+    start_attributes,
+)
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -53,10 +58,7 @@ def expected(server, *, stream: bool, finish: str = "stop", model: str = "gpt-4.
         "gen_ai.response.finish_reasons": (finish,),
         # resp_... is on the answer in both modes (the stream's response.created event).
         "gen_ai.response.id": fake.RESPONSES_ID,
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
         "openai.response.service_tier": "default",
         "openai.api.type": "responses",
     }
