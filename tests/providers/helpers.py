@@ -1,7 +1,8 @@
-"""Shared pieces of the provider tests, also used by the tests of the instrumentation itself.
+"""The provider-test kit: call styles, what the span of a request to a loopback fake says, and
+ChatOpenAI at the session's OpenAI fake (``make_model``, which most other tests use too).
 
-Kept light: the side venvs (tests/compat, the version matrix) import this module and have
-langchain-openai but no other provider package.
+Kept light: tests/compat and the version matrix import it in venvs with langchain-openai and no
+other provider package (nor an OTLP exporter), so it imports nothing beyond those.
 """
 
 from __future__ import annotations
@@ -21,18 +22,6 @@ from tests.helpers import only_span, stream_attributes
 
 STYLES = ("invoke", "ainvoke", "stream", "astream")
 EMBED_STYLES = ("embed_documents", "embed_query", "aembed_documents", "aembed_query")
-
-
-def make_model(server: FakeServer, **kwargs: Any) -> ChatOpenAI:
-    """The real ChatOpenAI against the session's loopback OpenAI fake (``fake_server``)."""
-    options = {
-        "model": "gpt-4o-mini",
-        "base_url": f"{server.url}/v1",
-        "api_key": "sk-test-key",
-        "max_retries": 0,
-        "stream_usage": True,
-    }
-    return ChatOpenAI(**{**options, **kwargs})
 
 
 @dataclass(frozen=True)
@@ -93,6 +82,9 @@ def text(answer: Any) -> str:
     return answer.text
 
 
+# -- what the spans say --------------------------------------------------------------------------
+
+
 def start_attributes(
     server: FakeServer, provider: str, model: str, operation: str = "chat", *, stream: bool = False
 ) -> dict[str, Any]:
@@ -132,9 +124,19 @@ def error_span(
     return span
 
 
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"  # a tool the fakes call when it is offered (bind_tools)
+# -- ChatOpenAI at the session's OpenAI fake (``fake_server``) ----------------------------------
+
+
+def make_model(server: FakeServer, **kwargs: Any) -> ChatOpenAI:
+    """The real ChatOpenAI against the session's loopback OpenAI fake (``fake_server``)."""
+    options = {
+        "model": "gpt-4o-mini",
+        "base_url": f"{server.url}/v1",
+        "api_key": "sk-test-key",
+        "max_retries": 0,
+        "stream_usage": True,
+    }
+    return ChatOpenAI(**{**options, **kwargs})
 
 
 # The usage every answer of the OpenAI fake reports (Chat Completions and Responses alike).
@@ -162,3 +164,8 @@ def openai_attributes(server: FakeServer, *, stream: bool) -> dict[str, Any]:
         # The Chat Completions stream carries no id through langchain-openai.
         attributes["gen_ai.response.id"] = fake_openai.RESPONSE_ID
     return attributes
+
+
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return "sunny"  # a tool the fakes call when it is offered (bind_tools)

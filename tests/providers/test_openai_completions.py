@@ -166,26 +166,21 @@ def test_content_capture(server, span_exporter, tracer_provider, meter_provider,
     list(model.stream("Where?"))
 
     invoke_span, stream_span = operation_spans(span_exporter, "text_completion")
+    answer = [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": fake.ANSWER}],
+            "finish_reason": "stop",
+        }
+    ]
     assert json.loads(invoke_span.attributes["gen_ai.input.messages"]) == [
         {"role": "user", "parts": [{"type": "text", "content": "Where was cuneiform invented?"}]}
     ]
-    assert json.loads(invoke_span.attributes["gen_ai.output.messages"]) == [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": fake.ANSWER}],
-            "finish_reason": "stop",
-        }
-    ]
+    assert json.loads(invoke_span.attributes["gen_ai.output.messages"]) == answer
     assert json.loads(stream_span.attributes["gen_ai.input.messages"]) == [
         {"role": "user", "parts": [{"type": "text", "content": "Where?"}]}
     ]
-    assert json.loads(stream_span.attributes["gen_ai.output.messages"]) == [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": fake.ANSWER}],
-            "finish_reason": "stop",
-        }
-    ]
+    assert json.loads(stream_span.attributes["gen_ai.output.messages"]) == answer
 
 
 def make_azure(server, **kwargs) -> AzureOpenAI:
