@@ -89,13 +89,22 @@ def span_tree(spans: Any) -> list[tuple[str, str, list[Any]]]:
     return children(None)
 
 
+def operation_spans(exporter: InMemorySpanExporter, operation: str) -> list[ReadableSpan]:
+    """The finished spans of one operation (``chat``, ``embeddings``, ``text_completion``)."""
+    return [s for s in exporter.get_finished_spans() if s.name.split(" ")[0] == operation]
+
+
+def only_span(exporter: InMemorySpanExporter, operation: str) -> ReadableSpan:
+    (span,) = operation_spans(exporter, operation)
+    return span
+
+
 def chat_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
-    return [s for s in exporter.get_finished_spans() if s.name.split(" ")[0] == "chat"]
+    return operation_spans(exporter, "chat")
 
 
 def only_chat_span(exporter: InMemorySpanExporter) -> ReadableSpan:
-    (span,) = chat_spans(exporter)
-    return span
+    return only_span(exporter, "chat")
 
 
 def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
@@ -148,6 +157,12 @@ def token_usage_points(reader: InMemoryMetricReader) -> dict[str, Any]:
 def token_points(reader: InMemoryMetricReader) -> dict[str, int]:
     """Token type -> summed gen_ai.client.token.usage."""
     return {kind: point.sum for kind, point in token_usage_points(reader).items()}
+
+
+def span_token_counts(span: ReadableSpan) -> dict[str, Any]:
+    """The span's input and output token counts, keyed like :func:`token_points`."""
+    attributes = span.attributes or {}
+    return {kind: attributes[f"gen_ai.usage.{kind}_tokens"] for kind in ("input", "output")}
 
 
 class StreamingHandler(BaseCallbackHandler, _StreamingCallbackHandler):

@@ -20,7 +20,7 @@ from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
 from tests.helpers import span_tree
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 from tests.test_provider_requests import expected
 
 pytestmark = [

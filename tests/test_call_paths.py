@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from tests.helpers import chat_spans, only_chat_span
 from tests.models import ChatScripted
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 pytestmark = [pytest.mark.matrix, pytest.mark.usefixtures("instrument")]
 

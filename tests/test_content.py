@@ -30,7 +30,7 @@ from tests.content_shapes import (
 )
 from tests.fakes._script import ANSWER
 from tests.helpers import metric_points, only_chat_span
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEh"

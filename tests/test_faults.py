@@ -20,7 +20,7 @@ from tests.fakes import openai as fake_openai
 from tests.fakes.server import FakeServer, Reply, Request, sse
 from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 pytestmark = pytest.mark.matrix
 

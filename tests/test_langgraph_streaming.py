@@ -8,7 +8,7 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import create_react_agent
 
 from tests.helpers import chat_spans, stream_attributes
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 from tests.test_provider_requests import expected, ttfc_points
 
 pytestmark = pytest.mark.usefixtures("instrument")

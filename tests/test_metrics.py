@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from langchain_otel import LangChainInstrumentor
 from tests.helpers import metric_points, only_chat_span
 from tests.models import ChatScripted
-from tests.test_openai_client import make_model
+from tests.providers.helpers import STYLES, Call, make_model
 
 pytestmark = pytest.mark.matrix
 
@@ -41,21 +41,10 @@ def metric_descriptors(reader: InMemoryMetricReader) -> dict[str, tuple[str, str
     }
 
 
-async def run(style: str, model) -> None:
-    if style == "invoke":
-        model.invoke("hi")
-    elif style == "ainvoke":
-        await model.ainvoke("hi")
-    elif style == "stream":
-        list(model.stream("hi"))
-    else:
-        [chunk async for chunk in model.astream("hi")]
-
-
 @pytest.mark.usefixtures("instrument")
-@pytest.mark.parametrize("style", ["invoke", "ainvoke", "stream", "astream"])
+@pytest.mark.parametrize("style", STYLES)
 async def test_points_per_call_style(style, metric_reader, span_exporter):
-    await run(style, ChatScripted())
+    await Call(style)(ChatScripted(), "hi")
 
     points = metric_points(metric_reader)
     streaming = style in ("stream", "astream")
@@ -233,11 +222,11 @@ def exemplar_ids(point) -> set[tuple[int, int]]:
 
 
 @pytest.mark.usefixtures("instrument")
-@pytest.mark.parametrize("style", ["invoke", "ainvoke", "stream", "astream"])
+@pytest.mark.parametrize("style", STYLES)
 async def test_points_carry_the_chat_spans_ids_as_exemplars(span_exporter, metric_reader, style):
     # The SDK's default exemplar filter (trace_based) keeps a point's trace when it is
     # recorded in the context of a sampled span: every point links to its chat span.
-    await run(style, ChatScripted())
+    await Call(style)(ChatScripted(), "hi")
 
     span = only_chat_span(span_exporter)
     ids = {(span.context.trace_id, span.context.span_id)}

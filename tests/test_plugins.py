@@ -18,7 +18,7 @@ from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import MapperRegistry
 from langchain_otel.providers.openai import OpenAIMapper
 from tests.helpers import only_chat_span
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 PLUGIN_MODULE = """
 from langchain_core.language_models.chat_models import BaseChatModel

@@ -19,7 +19,7 @@ from tests.helpers import (
     inference_spans,
     metric_points,
 )
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 
 @pytest.fixture

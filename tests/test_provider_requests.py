@@ -16,7 +16,6 @@ from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableLambda
 from opentelemetry import trace
 
-from tests.fakes import openai as fake
 from tests.helpers import (
     chat_spans,
     metric_points,
@@ -24,7 +23,7 @@ from tests.helpers import (
     stream_attributes,
     token_usage_points,
 )
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model, openai_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -36,28 +35,8 @@ def gateway_model(server, **kwargs):
     return make_model(server, base_url=f"{server.url}/gateway/v1", **kwargs)
 
 
-def expected(server, *, stream: bool) -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": "gpt-4o-mini",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.response.model": SERVED,
-        "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
-        "openai.response.system_fingerprint": fake.FINGERPRINT,
-        "openai.response.service_tier": "default",
-        "openai.api.type": "chat_completions",
-    }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
-        attributes["gen_ai.response.id"] = fake.RESPONSE_ID
-    return attributes
+# What every call here (make_model's, no request parameters) is on its span.
+expected = openai_attributes
 
 
 def ttfc_points(reader) -> list:
@@ -92,7 +71,9 @@ def test_streaming_invoke_matches_the_stream_call(fake_server, span_exporter):
 async def test_streaming_ainvoke(fake_server, span_exporter, metric_reader):
     await gateway_model(fake_server, streaming=True).ainvoke("hi")
 
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(fake_server, stream=True)
+    assert stream_attributes(only_chat_span(span_exporter)) == openai_attributes(
+        fake_server, stream=True
+    )
     assert len(ttfc_points(metric_reader)) == 1
 
 
@@ -103,7 +84,9 @@ async def test_invoke_under_astream_events_streams_on_the_wire(fake_server, span
 
     assert sum(event["event"] == "on_chat_model_stream" for event in events) > 3
     assert fake_server.requests[-1].json()["stream"] is True
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(fake_server, stream=True)
+    assert stream_attributes(only_chat_span(span_exporter)) == openai_attributes(
+        fake_server, stream=True
+    )
 
 
 async def test_ainvoke_under_astream_events_streams_on_the_wire(fake_server, span_exporter):
@@ -115,13 +98,17 @@ async def test_ainvoke_under_astream_events_streams_on_the_wire(fake_server, spa
     events = [event async for event in RunnableLambda(call).astream_events("hi", version="v2")]
 
     assert sum(event["event"] == "on_chat_model_stream" for event in events) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(fake_server, stream=True)
+    assert stream_attributes(only_chat_span(span_exporter)) == openai_attributes(
+        fake_server, stream=True
+    )
 
 
 def test_plain_invoke_is_not_a_stream(fake_server, span_exporter, metric_reader):
     make_model(fake_server).invoke("hi")
 
-    assert dict(only_chat_span(span_exporter).attributes) == expected(fake_server, stream=False)
+    assert dict(only_chat_span(span_exporter).attributes) == openai_attributes(
+        fake_server, stream=False
+    )
     assert ttfc_points(metric_reader) == []
 
 
@@ -195,7 +182,9 @@ def test_generate_prompt_is_traced(fake_server, span_exporter):
 
     make_model(fake_server).generate_prompt([ChatPromptValue(messages=PROMPTS[0])])
 
-    assert dict(only_chat_span(span_exporter).attributes) == expected(fake_server, stream=False)
+    assert dict(only_chat_span(span_exporter).attributes) == openai_attributes(
+        fake_server, stream=False
+    )
 
 
 async def test_agenerate_prompt_is_traced(fake_server, span_exporter):
@@ -203,7 +192,9 @@ async def test_agenerate_prompt_is_traced(fake_server, span_exporter):
 
     await make_model(fake_server).agenerate_prompt([ChatPromptValue(messages=PROMPTS[0])])
 
-    assert dict(only_chat_span(span_exporter).attributes) == expected(fake_server, stream=False)
+    assert dict(only_chat_span(span_exporter).attributes) == openai_attributes(
+        fake_server, stream=False
+    )
 
 
 # -- LangChain's LLM cache ------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from tests.helpers import span_tree
+from tests.providers.helpers import make_model
 from tests.test_agent_spans import CHAT
-from tests.test_openai_client import make_model
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),

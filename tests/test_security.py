@@ -12,8 +12,8 @@ from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import ChatModelMapper
 from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
+from tests.providers.helpers import make_model
 from tests.test_content import InMemoryLogExporter
-from tests.test_openai_client import make_model
 
 pytestmark = pytest.mark.matrix
 

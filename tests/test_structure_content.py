@@ -18,8 +18,8 @@ from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
 from langchain_otel import ChatContent, LangChainInstrumentor
 from tests.fakes import openai as fake
+from tests.providers.helpers import make_model
 from tests.test_content import InMemoryLogExporter, serialized_telemetry
-from tests.test_openai_client import make_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 

@@ -20,8 +20,8 @@ from typing_extensions import TypedDict
 
 from tests.fakes._script import ANSWER
 from tests.helpers import span_tree
+from tests.providers.helpers import make_model
 from tests.test_agent_spans import CHAT, FIND, ONE_TOOL_RUN, QUESTION, TOOLS, by_name, find_museum
-from tests.test_openai_client import make_model
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),

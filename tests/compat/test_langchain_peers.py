@@ -19,7 +19,7 @@ from opentelemetry.instrumentation.genai.langchain import LangChainInstrumentor 
 from opentelemetry.instrumentation.langchain import LangchainInstrumentor as Traceloop
 
 from langchain_otel import LangChainInstrumentor
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 FIX = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=langchain"
 PEERS = {

@@ -11,7 +11,7 @@ from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
 from langchain_otel import LangChainInstrumentor
 from tests.helpers import duration_points_by_scope, inference_spans
-from tests.test_openai_client import make_model
+from tests.providers.helpers import make_model
 
 
 @pytest.mark.parametrize("policy", ["suppress", "keep"])

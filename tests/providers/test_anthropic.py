@@ -5,13 +5,19 @@ from __future__ import annotations
 import anthropic
 import pytest
 from langchain_anthropic import ChatAnthropic
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import anthropic as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -23,12 +29,8 @@ PARAMS = {"max_tokens": 512, "temperature": 0.3, "top_k": 40, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, usage: str = "plain", **kwargs) -> ChatAnthropic:
@@ -44,11 +46,7 @@ def make_model(server, usage: str = "plain", **kwargs) -> ChatAnthropic:
 
 def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": model,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", model, stream=stream),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.temperature": 0.3,
         "gen_ai.request.top_k": 40,
@@ -59,51 +57,25 @@ def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
         "gen_ai.usage.input_tokens": 17,
         "gen_ai.usage.output_tokens": 296,
     }
-    if stream:
-        # LangChain drops the message id of a stream (message_start): no response id.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # LangChain drops the message id of a stream (message_start): no response id.
+    if not stream:
         attributes["gen_ai.response.id"] = fake.MESSAGE_ID
     return attributes
 
 
-def test_invoke_seed_response(server, span_exporter):
-    message = make_model(server, **PARAMS).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server, **PARAMS), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["id"] == fake.MESSAGE_ID
-    assert message.content.startswith("The oldest known cuneiform")
-    assert span.name == f"chat {SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
+    span = client_span(span_exporter, f"chat {SEED_MODEL}")
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["id"] == fake.MESSAGE_ID
+    assert call.attributes(span) == expected(server, stream=call.streaming)
     # anthropic >= 2.12 traces its calls (``anthropic.messages.create``) on the *global* tracer
     # provider only; with the explicit providers used here, ours is the only span.
     assert len(span_exporter.get_finished_spans()) == 1
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server, **PARAMS).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server, **PARAMS).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
-    assert stream_attributes(span) == expected(server, stream=True)
-    assert "gen_ai.response.id" not in span.attributes
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server, **PARAMS).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 CACHE_ATTRIBUTES = {
@@ -123,11 +95,7 @@ def test_invoke_cache_tokens_counted_once(server, span_exporter, usage):
     span = only_chat_span(span_exporter)
     assert message.usage_metadata["input_tokens"] == 1297
     expected_attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
         "gen_ai.response.id": fake.MESSAGE_ID,
@@ -157,11 +125,7 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
         "ephemeral_1h_input_tokens": 56,
     }
     assert stream_attributes(span) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.stream": True,
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
@@ -169,27 +133,14 @@ def test_stream_cache_ttl_tokens_and_metrics(server, span_exporter, metric_reade
         "gen_ai.usage.reasoning.output_tokens": 40,
         **CACHE_ATTRIBUTES,
     }
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1297
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 296
+    tokens = token_usage_points(metric_reader)
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1297, "output": 296}
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "claude-sonnet-4-5",
+        **start_attributes(server, "anthropic", "claude-sonnet-4-5"),
         "gen_ai.response.model": "claude-sonnet-4-5-20250929",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
         "gen_ai.token.type": "input",
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 def test_tool_use_finish_reason(server, span_exporter):
@@ -222,18 +173,12 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(anthropic.RateLimitError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_anthropic.chat_models.AnthropicRateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     attributes = dict(span.attributes)
     assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "anthropic",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "anthropic", "error-429"),
         "gen_ai.request.max_tokens": attributes["gen_ai.request.max_tokens"],
         "error.type": error_type,
     }
@@ -278,8 +223,4 @@ def test_2024_stream_without_input_count_reports_no_input_tokens(
     attributes = {**expected(server, stream=True)}
     del attributes["gen_ai.usage.input_tokens"]
     assert stream_attributes(only_chat_span(span_exporter)) == attributes
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p.sum
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens == {"output": 296}
+    assert token_points(metric_reader) == {"output": 296}

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+
 import openai
 import pytest
 from langchain_openai import AzureChatOpenAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.fakes.server import loopback_clients
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import (
+    OPENAI_USAGE_ATTRIBUTES,
+    client_span,
+    error_span,
+    start_attributes,
+)
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -31,12 +38,8 @@ PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install_azure(server, AZURE)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return functools.partial(fake.install_azure, flavor=AZURE)
 
 
 def make_model(server, **kwargs) -> AzureChatOpenAI:
@@ -54,61 +57,32 @@ def make_model(server, **kwargs) -> AzureChatOpenAI:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "azure.ai.openai",
-        "gen_ai.request.model": "gpt-4o",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "azure.ai.openai", "gpt-4o", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": SERVED,
         "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
         # No openai.* attributes: semconv defines them for the provider "openai" only.
     }
-    if stream:
-        # stream_usage is on by default for Azure; the stream carries no completion id.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # stream_usage is on by default for Azure; the stream carries no completion id.
+    if not stream:
         attributes["gen_ai.response.id"] = AZURE_ID
     return attributes
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["prompt_filter_results"]
+    span = client_span(span_exporter, "chat gpt-4o")
     assert server.requests[-1].path == f"/openai/deployments/{DEPLOYMENT}/chat/completions"
-    assert span.name == "chat gpt-4o"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["prompt_filter_results"]
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_request_model_is_the_deployment_without_a_model_name(server, span_exporter):
@@ -154,22 +128,16 @@ def test_content_filter_on_invoke_is_an_error_span(server, span_exporter):
     with pytest.raises(ValueError, match="content filter") as raised:
         make_model(server).invoke(fake.CONTENT_FILTER_PROMPT)
 
-    span = only_chat_span(span_exporter)
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
+    span = error_span(span_exporter, raised.value)
     assert span.attributes["error.type"] == "ValueError"
     # The answer never reaches LangChain's caller, so its finish reason is not available.
     assert "gen_ai.response.finish_reasons" not in span.attributes
     assert "gen_ai.response.id" not in span.attributes
 
 
-@pytest.mark.parametrize("style", ["stream", "astream"])
-async def test_content_filter_on_a_stream_is_the_finish_reason(server, span_exporter, style):
-    model = make_model(server)
-    if style == "stream":
-        chunks = list(model.stream(fake.CONTENT_FILTER_PROMPT))
-    else:
-        chunks = [c async for c in model.astream(fake.CONTENT_FILTER_PROMPT)]
+@pytest.mark.parametrize("call", ["stream", "astream"], indirect=True)
+async def test_content_filter_on_a_stream_is_the_finish_reason(server, span_exporter, call):
+    chunks = await call(make_model(server), fake.CONTENT_FILTER_PROMPT)
 
     span = only_chat_span(span_exporter)
     assert "".join(str(c.content) for c in chunks) == ""
@@ -191,21 +159,13 @@ def test_rate_limit_error(server, span_exporter):
     assert span.attributes["gen_ai.request.model"] == "error-429"
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    assert {p.attributes["gen_ai.token.type"]: p.sum for p in points} == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span)
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "azure.ai.openai"
         assert point.attributes["gen_ai.request.model"] == "gpt-4o"
         assert point.attributes["gen_ai.response.model"] == SERVED

@@ -5,33 +5,34 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import ChatAnthropicBedrock, ChatAnthropicMantle, ChatBedrock
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers import ChatRequest
 from langchain_otel.providers.anthropic import AnthropicMapper
 from tests.fakes import bedrock as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import (
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
 MODEL_KWARGS = {"temperature": 0.3, "max_tokens": 512, "top_k": 40}
+# What MODEL_KWARGS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.3,
+    "gen_ai.request.max_tokens": 512,
+    "gen_ai.request.top_k": 40,
+}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch):
-    for name, value in fake.AWS_ENV.items():
-        monkeypatch.setenv(name, value)
+def fake_api():
+    return fake.install
 
 
 def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock:
@@ -47,15 +48,9 @@ def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock
 
 def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock example: anthropic.claude-v2, 19 in / 371 out."""
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+    return {
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # InvokeModel: LangChain reports the requested model id; no response id at all.
         "gen_ai.response.model": fake.SEED_MODEL,
@@ -63,9 +58,17 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
+
+
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
+
+    span = client_span(span_exporter, f"chat {fake.SEED_MODEL}")
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+        assert server.requests[-1].path.endswith("/invoke-with-response-stream")
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_invoke_seed_response(server, span_exporter):
@@ -74,9 +77,6 @@ def test_invoke_seed_response(server, span_exporter):
     span = only_chat_span(span_exporter)
     assert message.response_metadata["usage"]["prompt_tokens"] == 19
     assert message.response_metadata["usage"]["completion_tokens"] == 371
-    assert span.name == f"chat {fake.SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
     # LangChain turned the absent cache headers into 0s: they stay absent on the span.
     assert message.usage_metadata["input_token_details"] == {"cache_read": 0, "cache_creation": 0}
     assert dict(span.attributes) == expected(server, stream=False)
@@ -84,30 +84,6 @@ def test_invoke_seed_response(server, span_exporter):
     body = server.requests[-1].json()
     assert (body["temperature"], body["max_tokens"], body["top_k"]) == (0.3, 512, 40)
     assert body["stop_sequences"] == ["END"]
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert "".join(c.content for c in chunks).startswith("The oldest known cuneiform")
-    assert server.requests[-1].path.endswith("/invoke-with-response-stream")
-    assert stream_attributes(span) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 CACHE_ATTRIBUTES = {
@@ -121,14 +97,8 @@ CACHE_ATTRIBUTES = {
 
 def cache_expected(server) -> dict:
     return {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.response.model": fake.CACHE_MODEL,
         "gen_ai.response.finish_reasons": ("end_turn",),
         **CACHE_ATTRIBUTES,
@@ -150,27 +120,14 @@ def test_stream_cache_tokens_from_invocation_metrics_and_metrics(
 
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
+    tokens = token_usage_points(metric_reader)
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1299, "output": 371}
     assert tokens["input"].count == tokens["output"].count == 1
     assert dict(tokens["output"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
         "gen_ai.token.type": "output",
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 def test_tool_use_finish_reason(server, span_exporter):
@@ -220,22 +177,14 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(ClientError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "botocore.errorfactory.ThrottlingException"
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": "anthropic.error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
     (event,) = span.events
@@ -260,11 +209,7 @@ async def test_astream_throttling_error(server, span_exporter):
 
 def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.temperature": 0.3,
         # The Messages body names the served model; its id is a response id (not the RequestId).
@@ -273,15 +218,13 @@ def anthropic_bedrock_expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         attributes["gen_ai.response.id"] = fake.BODY_MESSAGE_ID
     return attributes
 
 
-@pytest.mark.parametrize("streaming", [False, True])
-def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, streaming):
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, call):
     monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", server.url)  # the SDK's own override
     model = ChatAnthropicBedrock(
         model=fake.SEED_MODEL,
@@ -290,16 +233,11 @@ def test_chat_anthropic_bedrock_is_bedrock(server, span_exporter, monkeypatch, s
         max_tokens=512,
         temperature=0.3,
     )
-    if streaming:
-        list(model.stream("hi"))
-    else:
-        model.invoke("hi")
+    await call(model, "hi")
 
     span = only_chat_span(span_exporter)
-    attributes = dict(span.attributes)
-    attributes.pop("gen_ai.response.time_to_first_chunk", None)
     assert server.requests[-1].path.startswith(f"/model/{fake.SEED_MODEL}/invoke")
-    assert attributes == anthropic_bedrock_expected(server, stream=streaming)
+    assert call.attributes(span) == anthropic_bedrock_expected(server, stream=call.streaming)
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,20 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrockConverse
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from tests.fakes import bedrock as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, get_weather, start_attributes, text
 
-pytestmark = pytest.mark.usefixtures("instrument")
+pytestmark = pytest.mark.usefixtures("instrument", "aws_env")
 
 PARAMS = {
     "temperature": 0.3,
@@ -20,21 +26,18 @@ PARAMS = {
     "max_tokens": 512,
     "additional_model_request_fields": {"top_k": 40},
 }
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.3,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.max_tokens": 512,
+    "gen_ai.request.top_k": 40,
+}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch):
-    for name, value in fake.AWS_ENV.items():
-        monkeypatch.setenv(name, value)
+def fake_api():
+    return fake.install
 
 
 def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrockConverse:
@@ -50,16 +53,9 @@ def make_model(server, model_id: str = fake.SEED_MODEL, **kwargs) -> ChatBedrock
 
 def expected(server, *, stream: bool) -> dict:
     """The brief's Bedrock numbers (19 in / 371 out) through the Converse API."""
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.SEED_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+    return {
+        **start_attributes(server, "aws.bedrock", fake.SEED_MODEL, stream=stream),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # Converse reports no model: LangChain's model_name is the configured id.
         "gen_ai.response.model": fake.SEED_MODEL,
@@ -67,21 +63,25 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 371,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
+
+
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
+
+    span = client_span(span_exporter, f"chat {fake.SEED_MODEL}")
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+        assert server.requests[-1].path.endswith("/converse-stream")
+    # The AWS RequestId is not a response id.
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_invoke_seed_numbers(server, span_exporter):
     message = make_model(server).invoke("hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
-    assert message.content.startswith("The oldest known cuneiform")
     assert message.response_metadata["ResponseMetadata"]["RequestId"] == fake.REQUEST_ID
-    assert span.name == f"chat {fake.SEED_MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    # The AWS RequestId is not a response id.
     assert dict(span.attributes) == expected(server, stream=False)
     assert "gen_ai.response.id" not in span.attributes
     body = server.requests[-1].json()
@@ -94,42 +94,10 @@ def test_invoke_seed_numbers(server, span_exporter):
     assert body["additionalModelRequestFields"] == {"top_k": 40}
 
 
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert server.requests[-1].path.endswith("/converse-stream")
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
-    assert "gen_ai.response.id" not in span.attributes
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
-
-
 def cache_expected(server) -> dict:
     return {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.response.model": fake.CACHE_MODEL,
         "gen_ai.response.finish_reasons": ("end_turn",),
         # 19 uncached + 1024 read + 256 written (200 with a 5m TTL, 56 with 1h): counted once.
@@ -158,27 +126,14 @@ def test_stream_cache_tokens_and_metrics(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     assert stream_attributes(span) == {**cache_expected(server), "gen_ai.request.stream": True}
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 1299
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 371
+    tokens = token_usage_points(metric_reader)
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 1299, "output": 371}
     assert tokens["input"].count == tokens["output"].count == 1
     (duration,) = metric_points(metric_reader)["gen_ai.client.operation.duration"]
     assert dict(duration.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": fake.CACHE_MODEL,
+        **start_attributes(server, "aws.bedrock", fake.CACHE_MODEL),
         "gen_ai.response.model": fake.CACHE_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
     }
-
-
-def get_weather(city: str) -> str:
-    """Current weather in a city."""
-    return "sunny"
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -253,22 +208,13 @@ def test_throttling_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(ClientError) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "botocore.errorfactory.ThrottlingException"
     assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "aws.bedrock",
-        "gen_ai.request.model": "anthropic.error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.max_tokens": 512,
-        "gen_ai.request.top_k": 40,
+        **start_attributes(server, "aws.bedrock", "anthropic.error-429"),
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
 

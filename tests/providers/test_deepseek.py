@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import openai
 import pytest
 from langchain_deepseek import ChatDeepSeek
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from langchain_otel.providers import ChatResponse
 from langchain_otel.providers.deepseek import DeepSeekMapper
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import client_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -36,12 +38,8 @@ PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server, flavor=DEEPSEEK)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return functools.partial(fake.install, flavor=DEEPSEEK)
 
 
 def make_model(server, **kwargs) -> ChatDeepSeek:
@@ -57,11 +55,7 @@ def make_model(server, **kwargs) -> ChatDeepSeek:
 
 def expected(server, *, stream: bool, usage: bool = True) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "deepseek",
-        "gen_ai.request.model": "deepseek-chat",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "deepseek", "deepseek-chat", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -77,50 +71,25 @@ def expected(server, *, stream: bool, usage: bool = True) -> dict:
                 "gen_ai.usage.cache_read.input_tokens": 12,  # prompt_cache_hit_tokens
             }
         )
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         attributes["gen_ai.response.id"] = DEEPSEEK_ID
     return attributes
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["model_provider"] == "deepseek"
-    assert span.name == "chat deepseek-chat"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
 @pytest.mark.parametrize("stream_usage", [True, False])
-def test_stream(server, span_exporter, metric_reader, stream_usage):
-    chunks = list(make_model(server, stream_usage=stream_usage).stream("hi", stop=["END"]))
+async def test_call_styles(server, span_exporter, metric_reader, call, stream_usage):
+    answer = await call(make_model(server, stream_usage=stream_usage), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
+    span = client_span(span_exporter, "chat deepseek-chat")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["model_provider"] == "deepseek"
     # Usage reaches a stream only with stream_usage=True (langchain-deepseek never enables it).
-    assert stream_attributes(span) == expected(server, stream=True, usage=stream_usage)
-    token_points = metric_points(metric_reader).get("gen_ai.client.token.usage", [])
-    assert len(token_points) == (2 if stream_usage else 0)
-
-
-@pytest.mark.parametrize("stream_usage", [True, False])
-async def test_astream(server, span_exporter, stream_usage):
-    model = make_model(server, stream_usage=stream_usage)
-    chunks = [c async for c in model.astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    attributes = stream_attributes(only_chat_span(span_exporter))
-    assert attributes == expected(server, stream=True, usage=stream_usage)
+    usage = stream_usage or not call.streaming
+    assert call.attributes(span) == expected(server, stream=call.streaming, usage=usage)
+    points = metric_points(metric_reader).get("gen_ai.client.token.usage", [])
+    assert len(points) == (2 if usage else 0)
 
 
 def test_endpoint_is_api_base_by_default():
@@ -156,21 +125,11 @@ def test_rate_limit_error(server, span_exporter):
     assert span.attributes["gen_ai.provider.name"] == "deepseek"
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server, stream_usage=True)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server, stream_usage=True), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
-    assert sums == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    assert sums == {"input": 17, "output": 164}
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 17, "output": 164}
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "deepseek"

@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 from langchain_fireworks import ChatFireworks
 from langchain_fireworks.chat_models import FireworksRateLimitError
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.fireworks import FireworksMapper
 from tests.fakes import fireworks as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.helpers import only_chat_span, span_token_counts, token_points, token_usage_points
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -21,12 +19,8 @@ CALL = {"stop": ["END"], "top_p": 0.9, "top_k": 40, "seed": 7}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatFireworks:
@@ -43,12 +37,9 @@ def make_model(server, **kwargs) -> ChatFireworks:
 
 
 def expected(server, *, stream: bool) -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "fireworks_ai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    # A stream's usage comes from the trailing usage chunk.
+    return {
+        **start_attributes(server, "fireworks_ai", MODEL, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 200,
         "gen_ai.request.top_p": 0.9,
@@ -62,41 +53,18 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.cache_read.input_tokens": 16,
         "gen_ai.usage.reasoning.output_tokens": 0,  # reported as 0, so 0 (not absent)
         "fireworks.response.service_tier": "priority",
-    }
-    if stream:
-        attributes["gen_ai.request.stream"] = True  # usage from the trailing usage chunk
-    return attributes  # never a gen_ai.response.id: the client keeps none
+    }  # never a gen_ai.response.id: the client keeps none
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", **CALL)
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", **CALL)
 
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["finish_reason"] == "length"
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", **CALL)
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", **CALL))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", **CALL)]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    span = client_span(span_exporter, f"chat {MODEL}")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["finish_reason"] == "length"
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_no_service_tier_when_the_server_reports_none(server, span_exporter):
@@ -129,17 +97,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(FireworksRateLimitError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = "langchain_fireworks.chat_models.FireworksRateLimitError"
     assert raised.value.status_code == 429
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "fireworks_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "fireworks_ai", "error-429"),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 200,
         "error.type": error_type,
@@ -151,14 +113,9 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 200
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 19, "output": 200}
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "fireworks_ai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "fireworks_ai", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "input",
     }

@@ -7,14 +7,14 @@ from google.oauth2.credentials import Credentials
 from langchain_core.messages import HumanMessage
 from langchain_google_genai import ChatGoogleGenerativeAI
 from langchain_google_genai.chat_models import GoogleRateLimitError
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from langchain_otel._errors import error_description
 from langchain_otel._request import ChatRequest
 from langchain_otel.providers.google_genai import GoogleGenAIMapper
 from tests.fakes import google_genai as fake
 from tests.fakes._script import ANSWER
-from tests.fakes.server import FakeServer, LoopbackTransport
+from tests.fakes.server import LoopbackTransport
 from tests.helpers import (
     StreamingHandler,
     metric_points,
@@ -22,6 +22,7 @@ from tests.helpers import (
     stream_attributes,
     token_points,
 )
+from tests.providers.helpers import client_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -36,15 +37,21 @@ PARAMS = {
     "presence_penalty": 0.3,
     "frequency_penalty": 0.5,
 }
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.top_k": 40,
+    "gen_ai.request.seed": 7,
+    "gen_ai.request.presence_penalty": 0.3,
+    "gen_ai.request.frequency_penalty": 0.5,
+}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatGoogleGenerativeAI:
@@ -64,19 +71,9 @@ def make_vertex_model(server, **kwargs) -> ChatGoogleGenerativeAI:
 
 
 def expected(server, *, stream: bool, provider: str = "gcp.gemini", served: str = SERVED) -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": provider,
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.presence_penalty": 0.3,
-        "gen_ai.request.frequency_penalty": 0.5,
+    return {
+        **start_attributes(server, provider, MODEL, stream=stream),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": served,
         "gen_ai.response.finish_reasons": ("STOP",),
@@ -86,54 +83,31 @@ def expected(server, *, stream: bool, provider: str = "gcp.gemini", served: str 
         "gen_ai.usage.cache_read.input_tokens": 2048,
         "gen_ai.usage.reasoning.output_tokens": 50,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
 
 
-def test_invoke(server, span_exporter, metric_reader):
+async def test_call_styles(server, span_exporter, metric_reader, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
+
+    span = client_span(span_exporter, f"chat {MODEL}")
+    assert text(answer) == ANSWER
+    if call.streaming:
+        assert len(answer) > 3
+        assert server.requests[-1].query == {"alt": ["sse"]}
+    # A stream has cumulative counts on every chunk: LangChain's deltas and our sum give the totals.
+    assert call.attributes(span) == expected(server, stream=call.streaming)
+    assert token_points(metric_reader) == {"input": 2071, "output": 214}
+
+
+def test_invoke(server, span_exporter):
     message = make_model(server).invoke("hi", stop=["END"])
 
     span = only_chat_span(span_exporter)
-    assert message.content == ANSWER
     assert message.usage_metadata["output_tokens"] == 214
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
     # No response id: langchain-google-genai drops responseId (the fake sent one).
     assert "gen_ai.response.id" not in span.attributes
-    assert token_points(metric_reader) == {"input": 2071, "output": 214}
     sent = server.requests[-1]
     assert sent.path == f"/v1beta/models/{MODEL}:generateContent"
     assert sent.json()["generationConfig"]["stopSequences"] == ["END"]
-
-
-async def test_ainvoke(server, span_exporter):
-    message = await make_model(server).ainvoke("hi", stop=["END"])
-
-    span = only_chat_span(span_exporter)
-    assert message.content == ANSWER
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter, metric_reader):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    span = only_chat_span(span_exporter)
-    assert "".join(c.content for c in chunks) == ANSWER
-    assert server.requests[-1].query == {"alt": ["sse"]}
-    # Cumulative counts on every chunk: LangChain's deltas and our sum give the totals.
-    assert stream_attributes(span) == expected(server, stream=True)
-    assert token_points(metric_reader) == {"input": 2071, "output": 214}
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
 
 
 def test_rate_limit_error_is_reraised_unchanged(server, span_exporter, metric_reader):
@@ -151,18 +125,8 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter, metric_re
     attributes = dict(span.attributes)
     assert attributes.pop("error.type") == "langchain_google_genai.chat_models.GoogleRateLimitError"
     assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "gcp.gemini",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.presence_penalty": 0.3,
-        "gen_ai.request.frequency_penalty": 0.5,
+        **start_attributes(server, "gcp.gemini", "error-429"),
+        **REQUEST_ATTRIBUTES,
     }
     assert "gen_ai.client.token.usage" not in metric_points(metric_reader)
 
@@ -218,14 +182,10 @@ def test_default_endpoint_is_the_real_host(server, span_exporter, backend, host)
 
 
 @pytest.mark.parametrize("vertex", [False, True])
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_blocked_answer(server, span_exporter, style, vertex):
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_blocked_answer(server, span_exporter, call, vertex):
     factory = make_vertex_model if vertex else make_model
-    model = factory(server, model=f"{MODEL}-blocked")
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+    await call(factory(server, model=f"{MODEL}-blocked"), "hi")
 
     attributes = dict(only_chat_span(span_exporter).attributes)
     namespace = "gcp.vertex_ai" if vertex else "gcp.gemini"

@@ -15,12 +15,12 @@ from opentelemetry.trace import StatusCode
 
 from langchain_otel.providers import MapperRegistry
 from tests.fakes import google_genai as fake
-from tests.fakes.server import FakeServer
+from tests.helpers import only_span
+from tests.providers.helpers import start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "gemini-embedding-001"
-STYLES = ["embed_documents", "embed_query", "aembed_documents", "aembed_query"]
 
 
 class StaticToken(Credentials):
@@ -29,12 +29,8 @@ class StaticToken(Credentials):
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> GoogleGenerativeAIEmbeddings:
@@ -42,63 +38,38 @@ def make_model(server, **kwargs) -> GoogleGenerativeAIEmbeddings:
     return GoogleGenerativeAIEmbeddings(**{**options, **kwargs})
 
 
-async def run(style: str, model) -> None:
-    if style == "embed_documents":
-        model.embed_documents(["Uruk", "Ur"])
-    elif style == "embed_query":
-        model.embed_query("Uruk")
-    elif style == "aembed_documents":
-        await model.aembed_documents(["Uruk", "Ur"])
-    else:
-        await model.aembed_query("Uruk")
-
-
-def only_span(exporter):
-    (span,) = [s for s in exporter.get_finished_spans() if s.name.startswith("embeddings")]
-    return span
-
-
 def expected(server, dimensions: int = fake.EMBEDDING_DIMENSIONS) -> dict:
     return {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "gcp.gemini",
-        "gen_ai.request.model": MODEL,  # without the "models/" prefix, as for chat
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        # The request model without the "models/" prefix, as for chat.
+        **start_attributes(server, "gcp.gemini", MODEL, "embeddings"),
         "gen_ai.embeddings.dimension.count": dimensions,
     }
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_one_span_per_call(server, span_exporter, style):
-    await run(style, make_model(server))
+async def test_one_span_per_call(server, span_exporter, embed):
+    await embed(make_model(server))
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert server.requests[-1].path == f"/v1beta/models/{MODEL}:batchEmbedContents"
     assert span.name == f"embeddings {MODEL}"
     assert dict(span.attributes) == expected(server)
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_output_dimensionality(server, span_exporter, style):
-    await run(style, make_model(server, output_dimensionality=4))
+async def test_output_dimensionality(server, span_exporter, embed):
+    await embed(make_model(server, output_dimensionality=4))
 
     assert server.requests[-1].json()["requests"][0]["outputDimensionality"] == 4
-    assert dict(only_span(span_exporter).attributes) == expected(server, 4)
+    assert dict(only_span(span_exporter, "embeddings").attributes) == expected(server, 4)
 
 
 def test_error(server, span_exporter):
     with pytest.raises(GoogleGenerativeAIError):  # the client wraps the SDK's ClientError
         make_model(server, model="models/error-429").embed_query("x")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "gcp.gemini",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "gcp.gemini", "error-429", "embeddings"),
         "error.type": "langchain_google_genai._common.GoogleGenerativeAIError",
     }
 
@@ -148,11 +119,10 @@ def test_vertex_ai_embeddings_real_host_without_a_call():
     assert attributes["server.address"] == "europe-west4-aiplatform.googleapis.com"
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_vertex_ai_embeddings(server, span_exporter, style):
-    await run(style, make_vertex(server, dimensions=4))
+async def test_vertex_ai_embeddings(server, span_exporter, embed):
+    await embed(make_vertex(server, dimensions=4))
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert server.requests[-1].path.endswith(f"/models/{VERTEX_MODEL}:predict")
     assert span.name == f"embeddings {VERTEX_MODEL}"
     assert dict(span.attributes) == {
@@ -166,13 +136,9 @@ def test_vertex_ai_embeddings_error(server, span_exporter):
     with pytest.raises(genai_errors.ClientError):
         make_vertex(server, model="error-429", max_retries=1).embed_query("x")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "gcp.vertex_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "gcp.vertex_ai", "error-429", "embeddings"),
         "error.type": "google.genai.errors.ClientError",
     }

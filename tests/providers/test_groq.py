@@ -7,13 +7,12 @@ from unittest.mock import MagicMock
 import groq
 import pytest
 from langchain_groq import ChatGroq
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.groq import GroqMapper
 from tests.fakes import groq as fake
-from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.fakes.server import loopback_clients
+from tests.helpers import only_chat_span, span_token_counts, token_points, token_usage_points
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -23,12 +22,8 @@ CALL = {"stop": ["END"], "top_p": 0.9, "seed": 7}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatGroq:
@@ -45,11 +40,7 @@ def make_model(server, **kwargs) -> ChatGroq:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", MODEL, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -60,10 +51,8 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.input_tokens": 22,
         "gen_ai.usage.output_tokens": 132,
     }
-    if stream:
-        # Streamed usage comes from x_groq.usage; langchain-groq keeps no timings from it.
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # Streamed usage comes from x_groq.usage; langchain-groq keeps no timings from it.
+    if not stream:
         # queue_time is null in the answer: absent, not 0.
         attributes["groq.usage.prompt_time"] = 0.022
         attributes["groq.usage.completion_time"] = 0.243
@@ -71,35 +60,15 @@ def expected(server, *, stream: bool) -> dict:
     return attributes  # never a gen_ai.response.id: x_groq.id is not kept by the client
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", **CALL)
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", **CALL)
 
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["token_usage"]["queue_time"] is None
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", **CALL)
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", **CALL))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", **CALL)]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    span = client_span(span_exporter, f"chat {MODEL}")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["token_usage"]["queue_time"] is None
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_timings_are_doubles_in_seconds(server, span_exporter):
@@ -164,17 +133,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(groq.RateLimitError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "groq.RateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", "error-429"),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "error.type": error_type,
@@ -186,15 +149,10 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 22
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 132
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 22, "output": 132}
     # The timings stay on the span: they are never metric attributes.
     assert dict(tokens["output"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "groq",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "groq", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "output",
     }

@@ -5,26 +5,27 @@ from __future__ import annotations
 import httpx
 import pytest
 from langchain_mistralai import ChatMistralAI
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.mistralai import MistralAIMapper
 from tests.fakes import mistralai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import only_chat_span, span_token_counts, token_points, token_usage_points
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "random_seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.seed": 7,  # random_seed
+}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatMistralAI:
@@ -39,16 +40,9 @@ def make_model(server, **kwargs) -> ChatMistralAI:
 
 
 def expected(server, *, stream: bool) -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-small",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,  # random_seed
+    return {
+        **start_attributes(server, "mistral_ai", "mistral-small", stream=stream),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         # invoke: the requested model stands in (the client echoes its configured one);
         # stream: the server's model from the final chunk. Mistral echoes the request.
@@ -56,70 +50,37 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 122,
-    }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes  # never a gen_ai.response.id: Mistral's id is not kept by the client
+    }  # never a gen_ai.response.id: Mistral's id is not kept by the client
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert message.content.startswith("The oldest known cuneiform")
-    assert span.name == "chat mistral-small"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+    span = client_span(span_exporter, "chat mistral-small")
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_per_call_model_and_client_defaults(style, server, span_exporter):
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_per_call_model_and_client_defaults(call, server, span_exporter):
     # A per-call model is what the request sends; invoke's metadata still names the configured
     # one, so it must not become gen_ai.response.model. The client's own defaults for
     # temperature (0.7) and top_p (1) are sent with every request, so they are reported.
     model = ChatMistralAI(model="mistral-small", base_url=f"{server.url}/v1", api_key="k")
-    if style == "invoke":
-        message = model.invoke("hi", model="mistral-large-latest")
-        assert message.response_metadata["model_name"] == "mistral-small"
-    else:
-        list(model.stream("hi", model="mistral-large-latest"))
+    answer = await call(model, "hi", model="mistral-large-latest")
+    if not call.streaming:
+        assert answer.response_metadata["model_name"] == "mistral-small"
 
-    attributes = dict(only_chat_span(span_exporter).attributes)
-    attributes.pop("gen_ai.response.time_to_first_chunk", None)
-    assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-large-latest",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    assert call.attributes(only_chat_span(span_exporter)) == {
+        **start_attributes(server, "mistral_ai", "mistral-large-latest", stream=call.streaming),
         "gen_ai.request.temperature": 0.7,
         "gen_ai.request.top_p": 1.0,
         "gen_ai.response.model": "mistral-large-latest",
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 19,
         "gen_ai.usage.output_tokens": 122,
-        **({"gen_ai.request.stream": True} if style == "stream" else {}),
     }
 
 
@@ -142,20 +103,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(httpx.HTTPStatusError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     assert raised.value.response.status_code == 429
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,
+        **start_attributes(server, "mistral_ai", "error-429"),
+        **REQUEST_ATTRIBUTES,
         "error.type": "httpx.HTTPStatusError",
     }
     (event,) = span.events
@@ -166,18 +118,10 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
     make_model(server).invoke("hi")
 
     span = only_chat_span(span_exporter)
-    tokens = {
-        p.attributes["gen_ai.token.type"]: p
-        for p in metric_points(metric_reader)["gen_ai.client.token.usage"]
-    }
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 19
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 122
+    tokens = token_usage_points(metric_reader)
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 19, "output": 122}
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "mistral_ai",
-        "gen_ai.request.model": "mistral-small",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "mistral_ai", "mistral-small"),
         "gen_ai.response.model": "mistral-small",
         "gen_ai.token.type": "input",
     }

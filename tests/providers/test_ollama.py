@@ -5,28 +5,36 @@ from __future__ import annotations
 import ollama
 import pytest
 from langchain_ollama import ChatOllama
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.ollama import OllamaMapper
 from tests.fakes import ollama as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import only_chat_span, stream_attributes, token_usage_points
+from tests.helpers import (
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "llama3.2"
 PARAMS = {"temperature": 0.2, "num_predict": 50, "top_p": 0.9, "top_k": 40, "seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,  # num_predict
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.top_k": 40,
+    "gen_ai.request.seed": 7,
+}
 ANSWER_TOKENS = 10  # the fake counts one token per word
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatOllama:
@@ -36,18 +44,9 @@ def make_model(server, **kwargs) -> ChatOllama:
 def expected(server) -> dict:
     # Identical for invoke and stream: ChatOllama always streams (invoke aggregates the chunks).
     return {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,  # num_predict
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
+        **start_attributes(server, "ollama", MODEL, stream=True),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
-        "gen_ai.request.stream": True,
         "gen_ai.response.model": MODEL,  # the final NDJSON object's model
         "gen_ai.response.finish_reasons": ("stop",),  # done_reason
         "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
@@ -55,37 +54,16 @@ def expected(server) -> dict:
     }  # never a gen_ai.response.id: Ollama has none
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
+    span = client_span(span_exporter, f"chat {MODEL}")
     assert server.requests[-1].json()["stream"] is True  # invoke streams on the wire too
-    assert message.content.startswith("The oldest known cuneiform")
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
+    assert text(answer).startswith("The oldest known cuneiform")
+    if call.streaming:
+        assert len(answer) > 3
     # A streamed request: the client reports each chunk to LangChain, so invoke has a TTFC too.
     assert stream_attributes(span) == expected(server)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server)
 
 
 def test_invoke_without_streaming(server, span_exporter):
@@ -114,15 +92,10 @@ def test_options_kwarg_replaces_the_model_options(server, span_exporter):
     assert server.requests[-1].json()["options"] == options
     attributes = stream_attributes(only_chat_span(span_exporter))
     assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "ollama", MODEL, stream=True),
         "gen_ai.request.temperature": 0.5,
         "gen_ai.request.max_tokens": 4,
         "gen_ai.request.frequency_penalty": 0.3,
-        "gen_ai.request.stream": True,
         "gen_ai.response.model": MODEL,
         "gen_ai.response.finish_reasons": ("length",),
         "gen_ai.usage.input_tokens": fake.PROMPT_EVAL_COUNT,
@@ -166,22 +139,11 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(ollama.ResponseError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     assert raised.value.status_code == 429
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-        "gen_ai.request.stream": True,
+        **start_attributes(server, "ollama", "error-429", stream=True),
+        **REQUEST_ATTRIBUTES,
         "langchain_otel.stream.chunk_count": 0,  # a streamed request that failed before a chunk
         "error.type": "ollama._types.ResponseError",
     }
@@ -192,15 +154,10 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"]
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"]
-    assert (tokens["input"].sum, tokens["output"].sum) == (fake.PROMPT_EVAL_COUNT, ANSWER_TOKENS)
+    assert token_points(metric_reader) == span_token_counts(span)
+    assert span_token_counts(span) == {"input": fake.PROMPT_EVAL_COUNT, "output": ANSWER_TOKENS}
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "ollama", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "input",
     }

@@ -8,87 +8,56 @@ from langchain_ollama import OllamaEmbeddings, OllamaLLM
 from opentelemetry.trace import StatusCode
 
 from tests.fakes import ollama as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, stream_attributes
+from tests.helpers import metric_points, only_span, stream_attributes, token_points
+from tests.providers.helpers import start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 EMBEDDING_MODEL = "nomic-embed-text"
 MODEL = "llama3.2"
-EMBED_STYLES = ["embed_documents", "embed_query", "aembed_documents", "aembed_query"]
-LLM_STYLES = ["invoke", "ainvoke", "stream", "astream"]
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-def spans_named(exporter, operation: str):
-    return [s for s in exporter.get_finished_spans() if s.name.split(" ")[0] == operation]
-
-
-async def embed(style: str, model) -> object:
-    if style == "embed_documents":
-        return model.embed_documents(["Uruk", "Ur"])
-    if style == "embed_query":
-        return model.embed_query("Uruk")
-    if style == "aembed_documents":
-        return await model.aembed_documents(["Uruk", "Ur"])
-    return await model.aembed_query("Uruk")
+def fake_api():
+    return fake.install
 
 
 def embedding_attributes(server, **extra) -> dict:
     return {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": EMBEDDING_MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "ollama", EMBEDDING_MODEL, "embeddings"),
         "gen_ai.embeddings.dimension.count": fake.EMBEDDING_DIMENSIONS,
         **extra,
     }  # the server's prompt_eval_count is dropped by langchain-ollama: no usage
 
 
-@pytest.mark.parametrize("style", EMBED_STYLES)
-async def test_embeddings(server, span_exporter, style):
-    await embed(style, OllamaEmbeddings(model=EMBEDDING_MODEL, base_url=server.url))
+async def test_embeddings(server, span_exporter, embed):
+    await embed(OllamaEmbeddings(model=EMBEDDING_MODEL, base_url=server.url))
 
-    (span,) = spans_named(span_exporter, "embeddings")
+    span = only_span(span_exporter, "embeddings")
     assert span.name == f"embeddings {EMBEDDING_MODEL}"
     assert dict(span.attributes) == embedding_attributes(server)
 
 
-@pytest.mark.parametrize("style", EMBED_STYLES)
-async def test_embeddings_dimensions(server, span_exporter, style):
+async def test_embeddings_dimensions(server, span_exporter, embed):
     model = OllamaEmbeddings(model=EMBEDDING_MODEL, base_url=server.url, dimensions=4)
-    await embed(style, model)
+    await embed(model)
 
-    (span,) = spans_named(span_exporter, "embeddings")
+    span = only_span(span_exporter, "embeddings")
     assert server.requests[-1].json()["dimensions"] == 4
     assert dict(span.attributes) == embedding_attributes(
         server, **{"gen_ai.embeddings.dimension.count": 4}
     )
 
 
-@pytest.mark.parametrize("style", EMBED_STYLES)
-async def test_embeddings_error(server, span_exporter, style):
+async def test_embeddings_error(server, span_exporter, embed):
     model = OllamaEmbeddings(model="error-404", base_url=server.url)
     with pytest.raises(ollama.ResponseError):
-        await embed(style, model)
+        await embed(model)
 
-    (span,) = spans_named(span_exporter, "embeddings")
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     assert dict(span.attributes) == {  # no answer: no dimension count
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": "error-404",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "ollama", "error-404", "embeddings"),
         "error.type": "ollama._types.ResponseError",
     }
 
@@ -98,30 +67,15 @@ def make_llm(server, **kwargs) -> OllamaLLM:
     return OllamaLLM(**{**options, **kwargs})
 
 
-async def complete(style: str, model) -> str:
-    if style == "invoke":
-        return model.invoke("hi", stop=["END"])
-    if style == "ainvoke":
-        return await model.ainvoke("hi", stop=["END"])
-    if style == "stream":
-        return "".join(model.stream("hi", stop=["END"]))
-    return "".join([chunk async for chunk in model.astream("hi", stop=["END"])])
+async def test_completion(server, span_exporter, metric_reader, call):
+    answer = await call(make_llm(server), "hi", stop=["END"])
 
-
-@pytest.mark.parametrize("style", LLM_STYLES)
-async def test_completion(server, span_exporter, metric_reader, style):
-    text = await complete(style, make_llm(server))
-
-    assert text == fake.ANSWER
-    (span,) = spans_named(span_exporter, "text_completion")
+    assert text(answer) == fake.ANSWER
+    span = only_span(span_exporter, "text_completion")
     assert span.name == f"text_completion {MODEL}"
     # OllamaLLM always streams on the wire (invoke aggregates the chunks), like ChatOllama.
     assert stream_attributes(span) == {
-        "gen_ai.operation.name": "text_completion",
-        "gen_ai.provider.name": "ollama",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "ollama", MODEL, "text_completion"),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.stop_sequences": ("END",),
@@ -132,18 +86,16 @@ async def test_completion(server, span_exporter, metric_reader, style):
         "gen_ai.usage.output_tokens": 10,
     }
     points = metric_points(metric_reader)
-    tokens = {p.attributes["gen_ai.token.type"]: p.sum for p in points["gen_ai.client.token.usage"]}
-    assert tokens == {"input": fake.PROMPT_EVAL_COUNT, "output": 10}
+    assert token_points(metric_reader) == {"input": fake.PROMPT_EVAL_COUNT, "output": 10}
     (ttfc,) = points["gen_ai.client.operation.time_to_first_chunk"]
     assert ttfc.attributes["gen_ai.operation.name"] == "text_completion"
 
 
-@pytest.mark.parametrize("style", LLM_STYLES)
-async def test_completion_error(server, span_exporter, style):
+async def test_completion_error(server, span_exporter, call):
     with pytest.raises(ollama.ResponseError):
-        await complete(style, make_llm(server, model="error-429"))
+        await call(make_llm(server, model="error-429"), "hi", stop=["END"])
 
-    (span,) = spans_named(span_exporter, "text_completion")
+    span = only_span(span_exporter, "text_completion")
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes["error.type"] == "ollama._types.ResponseError"
     assert span.attributes["gen_ai.request.model"] == "error-429"

@@ -9,11 +9,11 @@ import pytest
 from langchain_core.caches import InMemoryCache
 from langchain_core.globals import set_llm_cache
 from langchain_openai import AzureOpenAI, OpenAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, stream_attributes
+from tests.helpers import metric_points, only_span, operation_spans, stream_attributes, token_points
+from tests.providers.helpers import client_span, start_attributes, text
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -21,13 +21,12 @@ MODEL = "gpt-3.5-turbo-instruct"
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    fake.install_azure(server, fake.OPENAI)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    def install(server):
+        fake.install(server)
+        fake.install_azure(server, fake.OPENAI)
+
+    return install
 
 
 def make_model(server, **kwargs) -> OpenAI:
@@ -43,22 +42,9 @@ def make_model(server, **kwargs) -> OpenAI:
     return OpenAI(**{**options, **kwargs})
 
 
-def completion_spans(exporter):
-    return [s for s in exporter.get_finished_spans() if s.name.startswith("text_completion")]
-
-
-def only_span(exporter):
-    (span,) = completion_spans(exporter)
-    return span
-
-
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "text_completion",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "openai", MODEL, "text_completion", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.seed": 7,
@@ -70,49 +56,26 @@ def expected(server, *, stream: bool) -> dict:
         # LangChain reports the configured model, no response id.
         "gen_ai.response.model": MODEL,
     }
-    if stream:  # no usage on a stream: LangChain does not ask for it
-        attributes["gen_ai.request.stream"] = True
-    else:
+    # No usage on a stream: LangChain does not ask for it.
+    if not stream:
         attributes["gen_ai.usage.input_tokens"] = fake.COMPLETION_USAGE["prompt_tokens"]
         attributes["gen_ai.usage.output_tokens"] = fake.COMPLETION_USAGE["completion_tokens"]
     return attributes
 
 
-def test_invoke(server, span_exporter):
-    text = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_span(span_exporter)
-    assert text.startswith("The oldest known cuneiform")
-    assert span.name == f"text_completion {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == {
-        **expected(server, stream=False),
-        "openai.response.system_fingerprint": fake.FINGERPRINT,
+    span = client_span(span_exporter, f"text_completion {MODEL}")
+    assert text(answer) == fake.ANSWER
+    if call.streaming:
+        assert server.requests[-1].json()["stream"] is True
+    # langchain-openai's async path drops the system fingerprint; the streams report none.
+    fingerprint = {"openai.response.system_fingerprint": fake.FINGERPRINT}
+    assert call.attributes(span) == {
+        **expected(server, stream=call.streaming),
+        **(fingerprint if call.style == "invoke" else {}),
     }
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    # langchain-openai's async path drops the system fingerprint.
-    assert dict(only_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert "".join(chunks) == fake.ANSWER
-    assert server.requests[-1].json()["stream"] is True
-    span = only_span(span_exporter)
-    assert stream_attributes(span) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [chunk async for chunk in make_model(server).astream("hi", stop=["END"])]
-
-    assert "".join(chunks) == fake.ANSWER
-    assert stream_attributes(only_span(span_exporter)) == expected(server, stream=True)
 
 
 def test_streaming_invoke(server, span_exporter):
@@ -120,7 +83,8 @@ def test_streaming_invoke(server, span_exporter):
     manager, so the span is a stream with a time to first chunk."""
     make_model(server, streaming=True).invoke("hi", stop=["END"])
 
-    assert stream_attributes(only_span(span_exporter)) == expected(server, stream=True)
+    span = only_span(span_exporter, "text_completion")
+    assert stream_attributes(span) == expected(server, stream=True)
 
 
 def test_generate_sends_one_request_for_all_prompts(server, span_exporter):
@@ -129,7 +93,7 @@ def test_generate_sends_one_request_for_all_prompts(server, span_exporter):
 
     assert len(result.generations) == 2
     assert len(server.requests) - before == 1
-    assert dict(only_span(span_exporter).attributes) == {
+    assert dict(only_span(span_exporter, "text_completion").attributes) == {
         **expected(server, stream=False),
         "gen_ai.response.finish_reasons": ("stop", "stop"),  # one per choice
         "openai.response.system_fingerprint": fake.FINGERPRINT,
@@ -139,31 +103,22 @@ def test_generate_sends_one_request_for_all_prompts(server, span_exporter):
 def test_batch_is_one_generate_call(server, span_exporter):
     make_model(server).batch(["hi", "ho", "ha"], stop=["END"])
 
-    assert len(completion_spans(span_exporter)) == 1
+    assert len(operation_spans(span_exporter, "text_completion")) == 1
 
 
 def test_truncated_answer(server, span_exporter):
     make_model(server, max_tokens=3).invoke("hi")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "text_completion")
     assert span.attributes["gen_ai.response.finish_reasons"] == ("length",)
     assert span.attributes["gen_ai.request.max_tokens"] == 3
 
 
-@pytest.mark.parametrize("style", ["invoke", "ainvoke", "stream", "astream"])
-async def test_error(server, span_exporter, metric_reader, style):
-    model = make_model(server, model="error-429")
+async def test_error(server, span_exporter, metric_reader, call):
     with pytest.raises(openai.RateLimitError):
-        if style == "invoke":
-            model.invoke("hi")
-        elif style == "ainvoke":
-            await model.ainvoke("hi")
-        elif style == "stream":
-            list(model.stream("hi"))
-        else:
-            [chunk async for chunk in model.astream("hi")]
+        await call(make_model(server, model="error-429"), "hi")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "text_completion")
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes["error.type"] == "openai.RateLimitError"
     assert "gen_ai.response.finish_reasons" not in span.attributes
@@ -177,17 +132,12 @@ def test_metrics(server, span_exporter, metric_reader):
 
     points = metric_points(metric_reader)
     base = {
-        "gen_ai.operation.name": "text_completion",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": MODEL,
+        **start_attributes(server, "openai", MODEL, "text_completion"),
         "gen_ai.response.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
     }
     (duration,) = points["gen_ai.client.operation.duration"]
     assert dict(duration.attributes) == base
-    tokens = {p.attributes["gen_ai.token.type"]: p.sum for p in points["gen_ai.client.token.usage"]}
-    assert tokens == {"input": 5, "output": 12}
+    assert token_points(metric_reader) == {"input": 5, "output": 12}
 
 
 def test_cache_hit_makes_no_span(server, span_exporter):
@@ -199,7 +149,8 @@ def test_cache_hit_makes_no_span(server, span_exporter):
     finally:
         set_llm_cache(None)
 
-    assert len(completion_spans(span_exporter)) == 1  # the second call made no request
+    # The second call made no request.
+    assert len(operation_spans(span_exporter, "text_completion")) == 1
 
 
 def test_content_capture(server, span_exporter, tracer_provider, meter_provider, monkeypatch):
@@ -214,27 +165,22 @@ def test_content_capture(server, span_exporter, tracer_provider, meter_provider,
     model.invoke("Where was cuneiform invented?")
     list(model.stream("Where?"))
 
-    invoke_span, stream_span = completion_spans(span_exporter)
+    invoke_span, stream_span = operation_spans(span_exporter, "text_completion")
+    answer = [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": fake.ANSWER}],
+            "finish_reason": "stop",
+        }
+    ]
     assert json.loads(invoke_span.attributes["gen_ai.input.messages"]) == [
         {"role": "user", "parts": [{"type": "text", "content": "Where was cuneiform invented?"}]}
     ]
-    assert json.loads(invoke_span.attributes["gen_ai.output.messages"]) == [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": fake.ANSWER}],
-            "finish_reason": "stop",
-        }
-    ]
+    assert json.loads(invoke_span.attributes["gen_ai.output.messages"]) == answer
     assert json.loads(stream_span.attributes["gen_ai.input.messages"]) == [
         {"role": "user", "parts": [{"type": "text", "content": "Where?"}]}
     ]
-    assert json.loads(stream_span.attributes["gen_ai.output.messages"]) == [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": fake.ANSWER}],
-            "finish_reason": "stop",
-        }
-    ]
+    assert json.loads(stream_span.attributes["gen_ai.output.messages"]) == answer
 
 
 def make_azure(server, **kwargs) -> AzureOpenAI:
@@ -249,24 +195,16 @@ def make_azure(server, **kwargs) -> AzureOpenAI:
     return AzureOpenAI(**{**options, **kwargs})
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_azure(server, span_exporter, style):
-    model = make_azure(server)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_azure(server, span_exporter, call):
+    await call(make_azure(server), "hi")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "text_completion")
     assert server.requests[-1].path == "/openai/deployments/prod-instruct/completions"
     assert span.name == "text_completion prod-instruct"
-    attributes = stream_attributes(span) if style == "stream" else dict(span.attributes)
     expected_attributes = {
-        "gen_ai.operation.name": "text_completion",
-        "gen_ai.provider.name": "azure.ai.openai",
-        "gen_ai.request.model": "prod-instruct",  # no model configured: the deployment
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        # No model configured: the deployment is the request model.
+        **start_attributes(server, "azure.ai.openai", "prod-instruct", "text_completion"),
         "gen_ai.request.temperature": 0.7,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 1.0,
@@ -275,9 +213,9 @@ def test_azure(server, span_exporter, style):
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.response.model": "prod-instruct",
     }
-    if style == "stream":
+    if call.streaming:
         expected_attributes["gen_ai.request.stream"] = True
     else:
         expected_attributes["gen_ai.usage.input_tokens"] = 5
         expected_attributes["gen_ai.usage.output_tokens"] = 12
-    assert attributes == expected_attributes  # no openai.* attributes on Azure
+    assert call.attributes(span) == expected_attributes  # no openai.* attributes on Azure

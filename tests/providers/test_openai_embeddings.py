@@ -10,26 +10,25 @@ import openai
 import pytest
 from langchain_openai import AzureOpenAIEmbeddings, OpenAIEmbeddings
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points
+from tests.fakes.server import loopback_clients
+from tests.helpers import metric_points, only_span, operation_spans
+from tests.providers.helpers import client_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "text-embedding-3-small"
-STYLES = ["embed_documents", "embed_query", "aembed_documents", "aembed_query"]
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    fake.install_azure(server, fake.OPENAI)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    def install(server):
+        fake.install(server)
+        fake.install_azure(server, fake.OPENAI)
+
+    return install
 
 
 def make_model(server, **kwargs) -> OpenAIEmbeddings:
@@ -43,51 +42,28 @@ def make_model(server, **kwargs) -> OpenAIEmbeddings:
     return OpenAIEmbeddings(**{**options, **kwargs})
 
 
-async def run(style: str, model, texts=("Uruk", "Ur")) -> object:
-    if style == "embed_documents":
-        return model.embed_documents(list(texts))
-    if style == "embed_query":
-        return model.embed_query(texts[0])
-    if style == "aembed_documents":
-        return await model.aembed_documents(list(texts))
-    return await model.aembed_query(texts[0])
-
-
-def embedding_spans(exporter):
-    return [s for s in exporter.get_finished_spans() if s.name.startswith("embeddings")]
-
-
 def expected(server, **extra) -> dict:
     return {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "openai", MODEL, "embeddings"),
         "gen_ai.embeddings.dimension.count": fake.EMBEDDING_DIMENSIONS,  # the answer's length
         **extra,
     }
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_one_span_per_call(server, span_exporter, style):
-    result = await run(style, make_model(server))
+async def test_one_span_per_call(server, span_exporter, embed):
+    result = await embed(make_model(server))
 
-    (span,) = embedding_spans(span_exporter)  # embed_query -> embed_documents: still one
-    assert span.name == f"embeddings {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
+    span = client_span(span_exporter, f"embeddings {MODEL}")
     assert dict(span.attributes) == expected(server)  # LangChain drops the usage: none here
-    vector = result if style.endswith("query") else result[0]
+    vector = result if embed.style.endswith("query") else result[0]
     assert vector == pytest.approx(fake.vector_of(0, fake.EMBEDDING_DIMENSIONS))  # float32
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_requested_dimensions_and_encoding_format(server, span_exporter, style):
+async def test_requested_dimensions_and_encoding_format(server, span_exporter, embed):
     model = make_model(server, dimensions=8, model_kwargs={"encoding_format": "float"})
-    await run(style, model)
+    await embed(model)
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert server.requests[-1].json()["dimensions"] == 8
     assert dict(span.attributes) == expected(
         server,
@@ -106,25 +82,20 @@ async def test_batches_are_requests_inside_one_span(server, span_exporter):
 
     assert len(vectors) == 3
     assert len(server.requests) - before == 2
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert dict(span.attributes) == expected(server)
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_error(server, span_exporter, metric_reader, style):
+async def test_error(server, span_exporter, metric_reader, embed):
     model = make_model(server, model="error-429")
     with pytest.raises(openai.RateLimitError) as raised:
-        await run(style, model)
+        await embed(model)
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     error_type = "openai.RateLimitError"
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "openai", "error-429", "embeddings"),
         "error.type": error_type,
     }
     assert [e.name for e in span.events] == ["exception"]
@@ -140,11 +111,7 @@ async def test_metrics(server, span_exporter, metric_reader):
     points = metric_points(metric_reader)
     (point,) = points["gen_ai.client.operation.duration"]
     assert dict(point.attributes) == {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "openai", MODEL, "embeddings"),
     }
     assert point.count == 1
     assert "gen_ai.client.token.usage" not in points  # no usage: none invented
@@ -154,7 +121,7 @@ def test_span_is_a_child_of_the_current_span(server, span_exporter, tracer_provi
     with tracer_provider.get_tracer("app").start_as_current_span("rag") as parent:
         make_model(server).embed_query("Uruk")
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.parent is not None
     assert span.parent.span_id == parent.get_span_context().span_id
     assert trace.get_current_span() is trace.INVALID_SPAN
@@ -176,7 +143,7 @@ async def test_openai_compatible_hosts(server, span_exporter, base_url, provider
     model.embed_query("Uruk")
     await model.aembed_documents(["Uruk"])
 
-    spans = embedding_spans(span_exporter)
+    spans = operation_spans(span_exporter, "embeddings")
     assert len(spans) == 2
     for span in spans:
         assert dict(span.attributes) == {
@@ -199,11 +166,10 @@ def make_azure(server, **kwargs) -> AzureOpenAIEmbeddings:
     return AzureOpenAIEmbeddings(**{**options, **kwargs})
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_azure(server, span_exporter, style):
-    await run(style, make_azure(server))
+async def test_azure(server, span_exporter, embed):
+    await embed(make_azure(server))
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert server.requests[-1].path == "/openai/deployments/prod-embed/embeddings"
     assert span.name == "embeddings prod-embed"
     assert dict(span.attributes) == {
@@ -216,7 +182,7 @@ async def test_azure(server, span_exporter, style):
 async def test_azure_with_a_configured_model(server, span_exporter):
     make_azure(server, model="text-embedding-3-large", dimensions=8).embed_query("Uruk")
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert dict(span.attributes) == {
         **expected(server),
         "gen_ai.provider.name": "azure.ai.openai",
@@ -229,13 +195,9 @@ async def test_azure_error(server, span_exporter):
     with pytest.raises(openai.RateLimitError):
         make_azure(server, model="error-429").embed_query("x")
 
-    (span,) = embedding_spans(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "embeddings",
-        "gen_ai.provider.name": "azure.ai.openai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "azure.ai.openai", "error-429", "embeddings"),
         "error.type": "openai.RateLimitError",
     }

@@ -12,8 +12,9 @@ from langchain_openai import ChatOpenAI
 from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points, only_chat_span
+from tests.fakes.server import loopback_clients
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import OPENAI_USAGE_ATTRIBUTES
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -31,13 +32,12 @@ HOSTS = {
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    for prefix in ("/v1", "/inference/v1", "/openai/v1"):
-        fake.install(server, prefix=prefix)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    def install(server):
+        for prefix in ("/v1", "/inference/v1", "/openai/v1"):
+            fake.install(server, prefix=prefix)
+
+    return install
 
 
 def make_model(server, base_url: str | None, **kwargs) -> ChatOpenAI:
@@ -66,10 +66,7 @@ def expected(provider: str, address: str, *, stream: bool, port: int = 443) -> d
         "gen_ai.request.temperature": 0.5,
         "gen_ai.response.model": fake.served_model(MODEL),
         "gen_ai.response.finish_reasons": ("stop",),
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
     }
     if stream:
         attributes["gen_ai.request.stream"] = True
@@ -85,54 +82,33 @@ OPENAI_ONLY = {
 }
 
 
-async def run(style: str, model) -> None:
-    if style == "invoke":
-        model.invoke("hi")
-    elif style == "ainvoke":
-        await model.ainvoke("hi")
-    elif style == "stream":
-        assert len(list(model.stream("hi"))) > 3
-    else:
-        assert len([c async for c in model.astream("hi")]) > 3
-
-
-def span_attributes(span, style: str) -> dict:
-    attributes = dict(span.attributes)
-    if style in ("stream", "astream"):
-        assert isinstance(attributes.pop("gen_ai.response.time_to_first_chunk"), float)
-    return attributes
-
-
-STYLES = ["invoke", "ainvoke", "stream", "astream"]
-
-
-@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("base_url", list(HOSTS))
-async def test_known_host_names_the_provider(server, span_exporter, base_url, style):
+async def test_known_host_names_the_provider(server, span_exporter, base_url, call):
     provider, address = HOSTS[base_url]
-    await run(style, make_model(server, base_url))
+    answer = await call(make_model(server, base_url), "hi")
 
     span = only_chat_span(span_exporter)
-    streaming = style in ("stream", "astream")
+    if call.streaming:
+        assert len(answer) > 3
     # The host's provider: no openai.* attributes although the answer is OpenAI-shaped.
-    assert span_attributes(span, style) == expected(provider, address, stream=streaming)
+    assert call.attributes(span) == expected(provider, address, stream=call.streaming)
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_unknown_host_stays_openai_with_its_endpoint(server, span_exporter, style):
-    await run(style, make_model(server, "https://llm.internal.example:8443/v1"))
+async def test_unknown_host_stays_openai_with_its_endpoint(server, span_exporter, call):
+    answer = await call(make_model(server, "https://llm.internal.example:8443/v1"), "hi")
 
     span = only_chat_span(span_exporter)
-    streaming = style in ("stream", "astream")
-    base = expected("openai", "llm.internal.example", stream=streaming, port=8443)
-    assert span_attributes(span, style) == {**base, **OPENAI_ONLY}
+    if call.streaming:
+        assert len(answer) > 3
+    base = expected("openai", "llm.internal.example", stream=call.streaming, port=8443)
+    assert call.attributes(span) == {**base, **OPENAI_ONLY}
 
 
 def test_default_endpoint_is_api_openai_com(server, span_exporter):
     make_model(server, None).invoke("hi")
 
     span = only_chat_span(span_exporter)
-    assert span_attributes(span, "invoke") == {
+    assert dict(span.attributes) == {
         **expected("openai", "api.openai.com", stream=False),
         **OPENAI_ONLY,
     }
@@ -148,13 +124,14 @@ def test_compatible_host_gets_no_openai_service_tier(server, span_exporter):
     assert span.attributes["gen_ai.provider.name"] == "groq"
 
 
-@pytest.mark.parametrize("style", STYLES)
 async def test_credentials_in_the_base_url_reach_no_attribute(
-    server, span_exporter, metric_reader, style
+    server, span_exporter, metric_reader, call
 ):
     model = make_model(server, "https://alice:s3cr3t-token@llm.internal.example/v1")
     assert "s3cr3t" in str(model.root_client.base_url)  # the client really holds them
-    await run(style, model)
+    answer = await call(model, "hi")
+    if call.streaming:
+        assert len(answer) > 3
 
     span = only_chat_span(span_exporter)
     assert span.attributes["server.address"] == "llm.internal.example"
@@ -181,20 +158,12 @@ def test_error_on_a_known_host(server, span_exporter):
     assert not [key for key in span.attributes if key.startswith("openai.")]
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server, "https://api.fireworks.ai/inference/v1")
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server, "https://api.fireworks.ai/inference/v1"), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    assert {p.attributes["gen_ai.token.type"]: p.sum for p in points} == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span)
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "fireworks_ai"
         assert point.attributes["server.address"] == "api.fireworks.ai"

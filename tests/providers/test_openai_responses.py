@@ -6,14 +6,18 @@ import openai
 import pytest
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers import ChatResponse
 from langchain_otel.providers.openai import OpenAIMapper
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import (
+    OPENAI_USAGE_ATTRIBUTES,
+    client_span,
+    error_span,
+    start_attributes,
+)
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -27,12 +31,8 @@ def get_weather(city: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatOpenAI:
@@ -48,12 +48,8 @@ def make_model(server, **kwargs) -> ChatOpenAI:
 
 
 def expected(server, *, stream: bool, finish: str = "stop", model: str = "gpt-4.1") -> dict:
-    attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": model,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+    return {
+        **start_attributes(server, "openai", model, stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.max_tokens": 50,
@@ -62,50 +58,23 @@ def expected(server, *, stream: bool, finish: str = "stop", model: str = "gpt-4.
         "gen_ai.response.finish_reasons": (finish,),
         # resp_... is on the answer in both modes (the stream's response.created event).
         "gen_ai.response.id": fake.RESPONSES_ID,
-        "gen_ai.usage.input_tokens": 17,
-        "gen_ai.usage.output_tokens": 164,
-        "gen_ai.usage.cache_read.input_tokens": 5,
-        "gen_ai.usage.reasoning.output_tokens": 3,
+        **OPENAI_USAGE_ATTRIBUTES,
         "openai.response.service_tier": "default",
         "openai.api.type": "responses",
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    return attributes
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert message.id == fake.RESPONSES_ID
-    assert message.response_metadata["object"] == "response"
-    assert span.name == "chat gpt-4.1"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
+    span = client_span(span_exporter, "chat gpt-4.1")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.id == fake.RESPONSES_ID
+        assert answer.response_metadata["object"] == "response"
     # No stop sequences: LangChain drops ``stop`` from Responses API requests.
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi")
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi"))
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi")]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 @pytest.mark.parametrize("style", ["invoke", "stream"])
@@ -155,10 +124,8 @@ def test_failed_response_is_an_error_span(server, span_exporter):
     with pytest.raises(ValueError, match="server_error") as raised:
         make_model(server).invoke(fake.SERVER_FAILURE_PROMPT)
 
-    span = only_chat_span(span_exporter)
-    assert span.status.status_code is StatusCode.ERROR
+    span = error_span(span_exporter, raised.value)
     assert span.attributes["error.type"] == "ValueError"
-    assert span.status.description == error_description(raised.value, with_content=False)
     # LangChain raises before building a message: nothing of the answer is readable.
     assert "gen_ai.response.id" not in span.attributes
     assert "gen_ai.response.finish_reasons" not in span.attributes
@@ -224,23 +191,13 @@ def test_same_model_on_chat_completions(server, span_exporter):
     assert attributes["gen_ai.response.id"] == fake.RESPONSE_ID
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
-    assert sums == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    assert sums == {"input": 17, "output": 164}
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 17, "output": 164}
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "openai"
         assert point.attributes["gen_ai.response.model"] == "gpt-4.1-2024-07-18"
 

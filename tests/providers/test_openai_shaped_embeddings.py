@@ -15,37 +15,19 @@ from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
 
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer, loopback_clients
+from tests.fakes.server import loopback_clients
+from tests.helpers import only_span
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
-STYLES = ["embed_documents", "embed_query", "aembed_documents", "aembed_query"]
-
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)  # /v1/embeddings
-    fake.install(server, "/inference/v1")  # Fireworks' path
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    def install(server):
+        fake.install(server)  # /v1/embeddings
+        fake.install(server, "/inference/v1")  # Fireworks' path
 
-
-async def run(style: str, model) -> None:
-    if style == "embed_documents":
-        model.embed_documents(["Uruk", "Ur"])
-    elif style == "embed_query":
-        model.embed_query("Uruk")
-    elif style == "aembed_documents":
-        await model.aembed_documents(["Uruk", "Ur"])
-    else:
-        await model.aembed_query("Uruk")
-
-
-def only_span(exporter):
-    (span,) = [s for s in exporter.get_finished_spans() if s.name.startswith("embeddings")]
-    return span
+    return install
 
 
 def expected(provider: str, address: str, model: str, dimensions: int) -> dict:
@@ -98,22 +80,20 @@ def together(server, model: str = "intfloat/multilingual-e5-large-instruct", **k
     )
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_mistral(server, span_exporter, style):
-    await run(style, mistral(server))
+async def test_mistral(server, span_exporter, embed):
+    await embed(mistral(server))
 
-    assert dict(only_span(span_exporter).attributes) == expected(
+    assert dict(only_span(span_exporter, "embeddings").attributes) == expected(
         "mistral_ai", "api.mistral.ai", "mistral-embed", fake.EMBEDDING_DIMENSIONS
     )
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_fireworks(server, span_exporter, style):
+async def test_fireworks(server, span_exporter, embed):
     """FireworksEmbeddings has no async methods: LangChain runs the sync ones in an executor,
     inside the async call's span (one span)."""
-    await run(style, fireworks(server))
+    await embed(fireworks(server))
 
-    assert dict(only_span(span_exporter).attributes) == expected(
+    assert dict(only_span(span_exporter, "embeddings").attributes) == expected(
         "fireworks_ai",
         "api.fireworks.ai",
         "nomic-ai/nomic-embed-text-v1.5",
@@ -121,11 +101,10 @@ async def test_fireworks(server, span_exporter, style):
     )
 
 
-@pytest.mark.parametrize("style", STYLES)
-async def test_together(server, span_exporter, style):
-    await run(style, together(server, dimensions=8))
+async def test_together(server, span_exporter, embed):
+    await embed(together(server, dimensions=8))
 
-    assert dict(only_span(span_exporter).attributes) == expected(
+    assert dict(only_span(span_exporter, "embeddings").attributes) == expected(
         "together_ai", "api.together.xyz", "intfloat/multilingual-e5-large-instruct", 8
     )
 
@@ -135,7 +114,7 @@ async def test_together_sends_one_request_per_text_inside_one_span(server, span_
     together(server).embed_documents(["a", "b", "c"])
 
     assert len(server.requests) - before == 3
-    only_span(span_exporter)
+    only_span(span_exporter, "embeddings")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +129,7 @@ def test_errors(server, span_exporter, make, error):
     with pytest.raises(error) as raised:
         make(server, model="error-429").embed_query("x")
 
-    span = only_span(span_exporter)
+    span = only_span(span_exporter, "embeddings")
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes["error.type"] == f"{type(raised.value).__module__}.{error.__name__}"
     assert span.attributes["gen_ai.request.model"] == "error-429"

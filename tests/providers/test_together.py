@@ -5,27 +5,36 @@ from __future__ import annotations
 import openai
 import pytest
 from langchain_together import ChatTogether
-from opentelemetry.trace import SpanKind, StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel.providers.together import TogetherMapper
 from tests.fakes import together as fake
-from tests.fakes.server import FakeServer, loopback_clients
-from tests.helpers import metric_points, only_chat_span, stream_attributes, token_usage_points
+from tests.fakes.server import loopback_clients
+from tests.helpers import (
+    metric_points,
+    only_chat_span,
+    span_token_counts,
+    stream_attributes,
+    token_points,
+    token_usage_points,
+)
+from tests.providers.helpers import client_span, error_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
 MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "seed": 7}
+# What PARAMS are on every span, answered or not.
+REQUEST_ATTRIBUTES = {
+    "gen_ai.request.temperature": 0.2,
+    "gen_ai.request.max_tokens": 50,
+    "gen_ai.request.top_p": 0.9,
+    "gen_ai.request.seed": 7,
+}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return fake.install
 
 
 def make_model(server, **kwargs) -> ChatTogether:
@@ -42,70 +51,38 @@ def make_model(server, **kwargs) -> ChatTogether:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",  # the answers say model_provider "openai"
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.seed": 7,
+        # together_ai, although the answers say model_provider "openai".
+        **start_attributes(server, "together_ai", MODEL, stream=stream),
+        **REQUEST_ATTRIBUTES,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": MODEL,  # the server's (Together echoes the request)
         "gen_ai.response.finish_reasons": ("eos",),
         "gen_ai.usage.input_tokens": 20,
         "gen_ai.usage.output_tokens": 208,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True
-    else:
+    if not stream:
         # The Chat Completions stream carries no id through langchain-openai.
         attributes["gen_ai.response.id"] = fake.RESPONSE_ID
     return attributes  # no openai.* attributes: the provider is not OpenAI
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi", stop=["END"])
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi", stop=["END"])
 
-    span = only_chat_span(span_exporter)
-    assert message.response_metadata["model_provider"] == "openai"
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi", stop=["END"])
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
+    span = client_span(span_exporter, f"chat {MODEL}")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.response_metadata["model_provider"] == "openai"
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi", stop=["END"]))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi", stop=["END"])]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-@pytest.mark.parametrize("style", ["stream", "astream"])
+@pytest.mark.parametrize("call", ["stream", "astream"], indirect=True)
 async def test_stream_without_stream_usage_reports_no_tokens(
-    style, server, span_exporter, metric_reader
+    call, server, span_exporter, metric_reader
 ):
     # langchain-together leaves stream_usage unset: no include_usage, so no usage on the wire.
-    model = make_model(server, stream_usage=None)
-    if style == "stream":
-        chunks = list(model.stream("hi", stop=["END"]))
-    else:
-        chunks = [c async for c in model.astream("hi", stop=["END"])]
+    chunks = await call(make_model(server, stream_usage=None), "hi", stop=["END"])
 
     assert all(chunk.usage_metadata is None for chunk in chunks)
     without_tokens = {
@@ -137,18 +114,12 @@ def test_rate_limit_error_is_reraised_unchanged(server, span_exporter):
     with pytest.raises(openai.RateLimitError) as raised:
         make_model(server, model="error-429").invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     error_type = f"{type(raised.value).__module__}.{type(raised.value).__qualname__}"
     assert error_type == "langchain_openai.chat_models.base.OpenAIRateLimitError"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     assert dict(span.attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
-        **{f"gen_ai.request.{key}": value for key, value in PARAMS.items()},
+        **start_attributes(server, "together_ai", "error-429"),
+        **REQUEST_ATTRIBUTES,
         "error.type": error_type,
     }
 
@@ -158,14 +129,9 @@ def test_metric_tokens_equal_span_tokens(server, span_exporter, metric_reader):
 
     span = only_chat_span(span_exporter)
     tokens = token_usage_points(metric_reader)
-    assert tokens["input"].sum == span.attributes["gen_ai.usage.input_tokens"] == 20
-    assert tokens["output"].sum == span.attributes["gen_ai.usage.output_tokens"] == 208
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 20, "output": 208}
     assert dict(tokens["input"].attributes) == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "together_ai",
-        "gen_ai.request.model": MODEL,
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "together_ai", MODEL),
         "gen_ai.response.model": MODEL,
         "gen_ai.token.type": "input",
     }

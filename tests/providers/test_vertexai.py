@@ -8,15 +8,15 @@ import pytest
 from google.api_core import exceptions as google_exceptions
 from langchain_core.messages import AIMessageChunk
 from langchain_google_vertexai import ChatVertexAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
-from langchain_otel._errors import error_description
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import ChatResponse, response_from_chunks
 from langchain_otel.providers.vertexai import VertexAIMapper, gemini_finish_reasons
 from tests.fakes import vertexai as fake
 from tests.fakes._script import ANSWER
 from tests.helpers import metric_points, only_chat_span, stream_attributes, token_points
+from tests.providers.helpers import client_span, error_span, text
 
 pytestmark = [
     pytest.mark.usefixtures("instrument"),
@@ -62,12 +62,13 @@ def make_model(server, *, asynchronous: bool = False, **kwargs) -> ChatVertexAI:
     return ChatVertexAI(**{**options, **kwargs})
 
 
-def expected(*, stream: bool, model: str = MODEL) -> dict:
-    attributes = {
+def request_attributes(model: str) -> dict:
+    """What every span says of the request, answered or not: the model's endpoint
+    (client_options), not the injected channel's 127.0.0.1:port, and the model fields of PARAMS."""
+    return {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "gcp.vertex_ai",
         "gen_ai.request.model": model,
-        # The model's endpoint (client_options), not the injected channel's 127.0.0.1:port.
         "server.address": HOST,
         "server.port": 443,
         "gen_ai.request.temperature": 0.2,
@@ -75,6 +76,12 @@ def expected(*, stream: bool, model: str = MODEL) -> dict:
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.top_k": 40,
         "gen_ai.request.seed": 7,
+    }
+
+
+def expected(*, stream: bool, model: str = MODEL) -> dict:
+    attributes = {
+        **request_attributes(model),
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.request.frequency_penalty": 0.5,
         # The client reports its own model_name; the server's model_version ("-001") is dropped.
@@ -91,32 +98,29 @@ def expected(*, stream: bool, model: str = MODEL) -> dict:
     return attributes
 
 
-def test_invoke(server, span_exporter, metric_reader):
+async def test_call_styles(server, span_exporter, metric_reader, call):
+    answer = await call(make_model(server, asynchronous=call.asynchronous), "hi", **CALL)
+
+    span = client_span(span_exporter, f"chat {MODEL}")
+    assert text(answer) == ANSWER
+    if call.streaming:
+        assert len(answer) > 3
+    assert call.attributes(span) == expected(stream=call.streaming)
+    assert token_points(metric_reader) == {"input": 10, "output": 30}
+
+
+def test_invoke(server, span_exporter):
     message = make_model(server).invoke("hi", **CALL)
 
     span = only_chat_span(span_exporter)
-    assert message.content == ANSWER
-    assert span.name == f"chat {MODEL}"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(stream=False)
     # No response id: ChatVertexAI drops response_id (the fake sent one).
     assert "gen_ai.response.id" not in span.attributes
     assert message.id.startswith("lc_run-")
-    assert token_points(metric_reader) == {"input": 10, "output": 30}
     sent = server.requests[-1]
     assert sent.model.endswith(f"/locations/{LOCATION}/publishers/google/models/{MODEL}")
     assert sent.generation_config.frequency_penalty == pytest.approx(0.5)
     assert "presence_penalty" not in sent.generation_config
     assert sent.generation_config.candidate_count == 1
-
-
-async def test_ainvoke(server, span_exporter):
-    message = await make_model(server, asynchronous=True).ainvoke("hi", **CALL)
-
-    span = only_chat_span(span_exporter)
-    assert message.content == ANSWER
-    assert dict(span.attributes) == expected(stream=False)
 
 
 def test_stream(server, span_exporter):
@@ -131,41 +135,18 @@ def test_stream(server, span_exporter):
     assert stream_attributes(span) == expected(stream=True)
 
 
-async def test_astream(server, span_exporter, metric_reader):
-    model = make_model(server, asynchronous=True)
-    chunks = [chunk async for chunk in model.astream("hi", **CALL)]
-
-    span = only_chat_span(span_exporter)
-    assert len(chunks) > 3
-    assert stream_attributes(span) == expected(stream=True)
-    assert token_points(metric_reader) == {"input": 10, "output": 30}
-
-
 def test_resource_exhausted_is_reraised_unchanged(server, span_exporter, metric_reader):
     model = make_model(server, model="error-429")
     with pytest.raises(google_exceptions.ResourceExhausted) as raised:
         model.invoke("hi")
 
-    span = only_chat_span(span_exporter)
+    span = error_span(span_exporter, raised.value)
     assert raised.value.code == 429
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == error_description(raised.value, with_content=False)
     (event,) = span.events
     assert event.name == "exception"
     attributes = dict(span.attributes)
     assert attributes.pop("error.type") == "google.api_core.exceptions.ResourceExhausted"
-    assert attributes == {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "gcp.vertex_ai",
-        "gen_ai.request.model": "error-429",
-        "server.address": HOST,
-        "server.port": 443,
-        "gen_ai.request.temperature": 0.2,
-        "gen_ai.request.max_tokens": 50,
-        "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
-        "gen_ai.request.seed": 7,
-    }
+    assert attributes == request_attributes("error-429")
     assert "gen_ai.client.token.usage" not in metric_points(metric_reader)
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import openai
 import pytest
 from langchain_xai import ChatXAI
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from langchain_otel.providers.xai import XAIMapper
 from tests.fakes import openai as fake
-from tests.fakes.server import FakeServer
-from tests.helpers import metric_points, only_chat_span, stream_attributes
+from tests.helpers import metric_points, only_chat_span, span_token_counts, token_points
+from tests.providers.helpers import client_span, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -46,12 +48,8 @@ PARAMS = {"temperature": 0.2, "max_tokens": 50, "top_p": 0.9}
 
 
 @pytest.fixture(scope="module")
-def server():
-    server = FakeServer()
-    fake.install(server, flavor=XAI)
-    server.start()
-    yield server
-    server.stop()
+def fake_api():
+    return functools.partial(fake.install, flavor=XAI)
 
 
 def make_model(server, **kwargs) -> ChatXAI:
@@ -67,11 +65,7 @@ def make_model(server, **kwargs) -> ChatXAI:
 
 def expected(server, *, stream: bool) -> dict:
     attributes = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": "x_ai",
-        "gen_ai.request.model": "grok-4",
-        "server.address": "127.0.0.1",
-        "server.port": server.port,
+        **start_attributes(server, "x_ai", "grok-4", stream=stream),
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
@@ -83,42 +77,21 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.usage.cache_read.input_tokens": 6,
         "gen_ai.usage.reasoning.output_tokens": 2,
     }
-    if stream:
-        attributes["gen_ai.request.stream"] = True  # stream_usage is on by default
-    else:
+    # A stream has the usage too (stream_usage is on by default), but no response id.
+    if not stream:
         attributes["gen_ai.response.id"] = XAI_ID
     return attributes
 
 
-def test_invoke(server, span_exporter):
-    message = make_model(server).invoke("hi")
+async def test_call_styles(server, span_exporter, call):
+    answer = await call(make_model(server), "hi")
 
-    span = only_chat_span(span_exporter)
-    assert message.usage_metadata["output_tokens"] == 9
-    assert span.name == "chat grok-4"
-    assert span.kind is SpanKind.CLIENT
-    assert span.status.status_code is StatusCode.UNSET
-    assert dict(span.attributes) == expected(server, stream=False)
-
-
-async def test_ainvoke(server, span_exporter):
-    await make_model(server).ainvoke("hi")
-
-    assert dict(only_chat_span(span_exporter).attributes) == expected(server, stream=False)
-
-
-def test_stream(server, span_exporter):
-    chunks = list(make_model(server).stream("hi"))
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
-
-
-async def test_astream(server, span_exporter):
-    chunks = [c async for c in make_model(server).astream("hi")]
-
-    assert len(chunks) > 3
-    assert stream_attributes(only_chat_span(span_exporter)) == expected(server, stream=True)
+    span = client_span(span_exporter, "chat grok-4")
+    if call.streaming:
+        assert len(answer) > 3
+    else:
+        assert answer.usage_metadata["output_tokens"] == 9
+    assert call.attributes(span) == expected(server, stream=call.streaming)
 
 
 def test_endpoint_is_xai_api_base_by_default():
@@ -149,21 +122,11 @@ def test_rate_limit_error(server, span_exporter):
     assert span.attributes["gen_ai.provider.name"] == "x_ai"
 
 
-@pytest.mark.parametrize("style", ["invoke", "stream"])
-def test_token_metric_matches_span(server, span_exporter, metric_reader, style):
-    model = make_model(server)
-    if style == "invoke":
-        model.invoke("hi")
-    else:
-        list(model.stream("hi"))
+@pytest.mark.parametrize("call", ["invoke", "stream"], indirect=True)
+async def test_token_metric_matches_span(server, span_exporter, metric_reader, call):
+    await call(make_model(server), "hi")
 
     span = only_chat_span(span_exporter)
-    points = metric_points(metric_reader)["gen_ai.client.token.usage"]
-    sums = {p.attributes["gen_ai.token.type"]: p.sum for p in points}
-    assert sums == {
-        "input": span.attributes["gen_ai.usage.input_tokens"],
-        "output": span.attributes["gen_ai.usage.output_tokens"],
-    }
-    assert sums == {"input": 9, "output": 9}
-    for point in points:
+    assert token_points(metric_reader) == span_token_counts(span) == {"input": 9, "output": 9}
+    for point in metric_points(metric_reader)["gen_ai.client.token.usage"]:
         assert point.attributes["gen_ai.provider.name"] == "x_ai"
