@@ -62,7 +62,6 @@ host (``for_host``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar, final
 
@@ -79,8 +78,6 @@ from langchain_otel._request import (
 )
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes, as_count, as_int, as_str, as_str_list
-
-_logger = logging.getLogger(__name__)
 
 # LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
