@@ -63,7 +63,7 @@ host (``for_host``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, cast, final
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
@@ -323,38 +323,59 @@ def client_base_url(client: object) -> str | None:
     return None
 
 
-# Token-detail keys of LangChain's usage_metadata -> the attribute they add up to. A service tier
-# prefixes them (``priority_cache_read``, ``flex_reasoning``): the prefix is stripped.
-_INPUT_DETAILS: Mapping[str, str] = {
-    "cache_read": sc.USAGE_CACHE_READ_INPUT_TOKENS,
-    "cache_creation": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
-    # Anthropic's cache TTL split (LangChain then reports cache_creation as 0).
-    "ephemeral_5m_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
-    "ephemeral_1h_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
-}
-_OUTPUT_DETAILS: Mapping[str, str] = {"reasoning": sc.USAGE_REASONING_OUTPUT_TOKENS}
+class _DetailCategories:
+    """Token-detail keys of LangChain's usage_metadata -> the attribute they add up to.
+
+    A service tier prefixes them (``priority_cache_read``, ``flex_reasoning``): the prefix is
+    stripped. Each key seen is resolved once and remembered (the same few come on every call;
+    bounded, so keys made up at run time cannot grow it without end).
+    """
+
+    __slots__ = ("_table", "known")
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self._table = table
+        self.known: dict[object, str | None] = {key: value for key, value in table.items()}
+
+    def resolve(self, key: object) -> str | None:
+        attribute = self._table.get(key.partition("_")[2]) if isinstance(key, str) else None
+        if len(self.known) < 256:
+            self.known[key] = attribute
+        return attribute
+
+
+_INPUT_DETAILS = _DetailCategories(
+    {
+        "cache_read": sc.USAGE_CACHE_READ_INPUT_TOKENS,
+        "cache_creation": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+        # Anthropic's cache TTL split (LangChain then reports cache_creation as 0).
+        "ephemeral_5m_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+        "ephemeral_1h_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+    }
+)
+_OUTPUT_DETAILS = _DetailCategories({"reasoning": sc.USAGE_REASONING_OUTPUT_TOKENS})
+_UNSEEN = object()
 
 
 def add_detail_counts(
-    attributes: dict[str, int], details: object, categories: Mapping[str, str]
+    attributes: Attributes, details: object, categories: _DetailCategories
 ) -> None:
     """Add the token details of ``details`` into ``attributes`` by category, in one pass.
 
     A category nobody reported stays absent: an unreported count is never turned into 0.
     """
-    if not isinstance(details, Mapping):
+    if type(details) is not dict and not isinstance(details, Mapping):
         return
+    known = categories.known
     for key, value in details.items():
-        attribute = categories.get(key)
+        found = known.get(key, _UNSEEN)
+        attribute = categories.resolve(key) if found is _UNSEEN else cast("str | None", found)
         if attribute is None:
-            if not isinstance(key, str):
-                continue
-            attribute = categories.get(key.partition("_")[2])
-            if attribute is None:
-                continue
+            continue
         count = as_count(value)
         if count is not None:
-            attributes[attribute] = attributes.get(attribute, 0) + count
+            total = attributes.get(attribute, 0)
+            attributes[attribute] = total + count if type(total) is int else count
 
 
 def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
@@ -366,7 +387,7 @@ def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
     """
     if not usage:
         return {}
-    counts: dict[str, int] = {}
+    counts: Attributes = {}
     count = as_count(usage.get("input_tokens"))
     if count is not None:
         counts[sc.USAGE_INPUT_TOKENS] = count
@@ -375,4 +396,4 @@ def usage_attributes(usage: Mapping[str, Any] | None) -> Attributes:
         counts[sc.USAGE_OUTPUT_TOKENS] = count
     add_detail_counts(counts, usage.get("input_token_details"), _INPUT_DETAILS)
     add_detail_counts(counts, usage.get("output_token_details"), _OUTPUT_DETAILS)
-    return dict(counts)
+    return counts
