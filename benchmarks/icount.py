@@ -49,7 +49,7 @@ from benchmarks.analysis import (
     lower_bounds,
     same_work_verdicts,
 )
-from benchmarks.icount_worker import DUMPS_PER_OP, MARKER
+from benchmarks.icount_worker import DUMPS_PER_OP, callgrind_command
 from benchmarks.run import WORK, log, select_variants, worker_env
 from benchmarks.variants import (
     BASELINE,
@@ -111,16 +111,8 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
         old.unlink(missing_ok=True)
     out = CALLGRIND_DIR / f"{variant.name}.json"
     out.unlink(missing_ok=True)
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        f"--callgrind-out-file={base}",
-        f"--dump-before={MARKER}",
-        "--instr-atstart=no",
-        "--dump-instr=no",
-        "--collect-systime=no",
-        sys.executable,
-        "-m",
+    command = callgrind_command(
+        base,
         "benchmarks.icount_worker",
         "--variant",
         variant.name,
@@ -135,7 +127,7 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> dict[str, Any]:
         "--out",
         str(out),
         "--instrument-from-setup",
-    ]
+    )
     env = worker_env(variant.env)
     env["PYTHONHASHSEED"] = "0"
     started = time.perf_counter()

@@ -53,7 +53,12 @@ from typing import Any
 from benchmarks import machine, report
 from benchmarks import results as results_file
 from benchmarks.icount import valgrind_version
-from benchmarks.icount_worker import MARKER, marker, settle, start_instrumentation
+from benchmarks.icount_worker import (
+    callgrind_command,
+    marker,
+    run_sync,
+    start_instrumentation,
+)
 from benchmarks.report import short_path
 from benchmarks.run import WORK, log, worker_env
 from benchmarks.variants import BY_NAME, DISCARD
@@ -345,15 +350,7 @@ def measure(
     call = sync_call(op)
     assert call is not None
     start_instrumentation()
-    for _ in range(warmup):
-        call()
-    settle()
-    marker()
-    for count in (n1, n2):
-        for _ in range(count):
-            call()
-        gc.collect()
-        marker()
+    run_sync(call, warmup, n1, n2)
 
     # Calibration: each trampoline around a function that does nothing with two arguments.
     def nothing(_first: object, _second: object) -> None:
@@ -437,21 +434,7 @@ def run_measure(
     )
     out = OUT_DIR / f"{name}.out.json"
     out.unlink(missing_ok=True)
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        f"--callgrind-out-file={base}",
-        f"--dump-before={MARKER}",
-        "--instr-atstart=no",
-        "--dump-instr=no",
-        "--collect-systime=no",
-        sys.executable,
-        "-m",
-        "benchmarks.icount_profile",
-        "measure",
-        str(spec),
-        str(out),
-    ]
+    command = callgrind_command(base, "benchmarks.icount_profile", "measure", str(spec), str(out))
     env = worker_env(BY_NAME[scenario["variant"]].env)
     env["PYTHONHASHSEED"] = "0"
     done = subprocess.run(

@@ -27,6 +27,7 @@ import gc
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,23 @@ DUMPS_PER_OP = 3
 
 def marker() -> None:
     os.getpgrp()
+
+
+def callgrind_command(out_file: object, *module_args: str) -> list[str]:
+    """``valgrind --tool=callgrind`` running ``python -m <module_args>``: counters dumped at
+    each :func:`marker`, instrumentation switched on by the worker (``start_instrumentation``)."""
+    return [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out_file}",
+        f"--dump-before={MARKER}",
+        "--instr-atstart=no",
+        "--dump-instr=no",
+        "--collect-systime=no",
+        sys.executable,
+        "-m",
+        *module_args,
+    ]
 
 
 def settle() -> None:
