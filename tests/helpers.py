@@ -6,7 +6,11 @@ from types import ModuleType
 from typing import Any
 
 import langchain_core.tools.base as tools_base
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    BaseCallbackHandler,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tracers._streaming import _StreamingCallbackHandler
@@ -38,6 +42,11 @@ STRUCTURE_PATCHED = (
 
 # Every (class or module, method) instrument() wraps on a current LangChain.
 PATCHED = (
+    *(
+        (manager, method)
+        for manager in (CallbackManagerForLLMRun, AsyncCallbackManagerForLLMRun)
+        for method in ("on_llm_new_token", "on_llm_end")
+    ),
     (BaseChatModel, "_generate_with_cache"),
     (BaseChatModel, "_agenerate_with_cache"),
     (BaseChatModel, "stream"),

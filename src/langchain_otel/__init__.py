@@ -27,6 +27,7 @@ Configuration (environment variables, parsed once by ``instrument()``) is docume
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection
 from typing import Any
 
@@ -48,6 +49,7 @@ from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
     observed_llm_end,
+    observed_new_token,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -67,6 +69,9 @@ _CALLBACKS_MODULE = "langchain_core.callbacks.manager"
 _LLM_MODULE = "langchain_core.language_models.llms"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
+
+#: Serializes ``instrument()``/``uninstrument()`` (the instrumentor is a process-wide singleton).
+_INSTRUMENT_LOCK = threading.RLock()
 
 
 def _patches(telemetry: ChatTelemetry) -> list[Patch]:
@@ -97,7 +102,7 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
         (_CHAT_MODULE, chat, "stream", traced_stream(telemetry)),
         (_CHAT_MODULE, chat, "astream", traced_astream(telemetry)),
     ]
-    patches.extend(_completion_patches())
+    patches.extend(_callback_patches())
     if hasattr(BaseChatModel, "_convert_cached_generations"):
         patches.append((_CHAT_MODULE, chat, "_convert_cached_generations", observed_cache_hit()))
     else:
@@ -107,11 +112,17 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
     return patches
 
 
-def _completion_patches() -> list[Patch]:
-    """``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the stream yields text)."""
+def _callback_patches() -> list[Patch]:
+    """The run managers' callbacks: ``on_llm_new_token`` brings the chunks of a request that
+    streams inside ``invoke``; ``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the
+    stream yields text)."""
     return [
-        (_CALLBACKS_MODULE, "CallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
-        (_CALLBACKS_MODULE, "AsyncCallbackManagerForLLMRun", "on_llm_end", observed_llm_end()),
+        (_CALLBACKS_MODULE, manager, method, wrapper())
+        for manager in ("CallbackManagerForLLMRun", "AsyncCallbackManagerForLLMRun")
+        for method, wrapper in (
+            ("on_llm_new_token", observed_new_token),
+            ("on_llm_end", observed_llm_end),
+        )
     ]
 
 
@@ -174,6 +185,16 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
+
+    def instrument(self, **kwargs: Any) -> Any:
+        """``BaseInstrumentor.instrument``, one caller at a time: its "already instrumented"
+        check and ``_instrument`` are not atomic, so two threads at once would both wrap."""
+        with _INSTRUMENT_LOCK:
+            return super().instrument(**kwargs)
+
+    def uninstrument(self, **kwargs: Any) -> Any:
+        with _INSTRUMENT_LOCK:
+            return super().uninstrument(**kwargs)
 
     def _instrument(self, **kwargs: Any) -> None:
         settings = Settings.from_env().with_overrides(

@@ -67,12 +67,16 @@ class GraphRun:
 
     def state_of(self, chunk: object) -> object:
         """A graph's state (``values`` mode, alone or among other modes) or an
-        ``AgentExecutor``'s final chunk (its ``output``)."""
+        ``AgentExecutor``'s final chunk (its ``output``).
+
+        The chunk is the application's data: a mode marker is compared only once it is a
+        string (``array == "values"`` is an array, whose truth raises).
+        """
         if isinstance(chunk, Mapping):
-            if chunk.get("type") == "values" and isinstance(chunk.get("data"), Mapping):
+            if _is_values_mode(chunk.get("type")) and isinstance(chunk.get("data"), Mapping):
                 return chunk["data"]  # a v2 stream part
             return chunk if "messages" in chunk or "output" in chunk else None
-        if isinstance(chunk, tuple) and len(chunk) == 2 and chunk[0] == "values":
+        if isinstance(chunk, tuple) and len(chunk) == 2 and _is_values_mode(chunk[0]):
             return chunk[1] if isinstance(chunk[1], Mapping) else None
         return None
 
@@ -134,6 +138,10 @@ def _run_start(
         inner_stream=inner_stream,
         content_input=args[0] if args else kwargs.get("input"),
     )
+
+
+def _is_values_mode(marker: object) -> bool:
+    return type(marker) is str and marker == "values"
 
 
 def _is_agent_graph(graph: Any, own_metadata: Mapping[str, Any]) -> bool:

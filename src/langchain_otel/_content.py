@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from opentelemetry._logs import LoggerProvider
 
 from langchain_otel import _semconv as sc
+from langchain_otel._values import utf8_text, utf8_values
 from langchain_otel.config import ContentCapture
 
 _logger = logging.getLogger(__name__)
@@ -380,23 +381,31 @@ class ContentRecorder:
         return content if redacted is None else redacted
 
     def record_on_span(self, span: Span, content: ChatContent) -> None:
-        """Lists as JSON that fits the SDK's length limit, text as it is, the rest as JSON."""
+        """Lists as JSON that fits the SDK's length limit, text as it is, the rest as JSON.
+
+        Content is text from users, models and tools: a lone surrogate (``json.loads`` makes one
+        of a split escape) would make the OTLP encoder drop the attribute, so each becomes U+FFFD.
+        """
         limit = attribute_length_limit(span)
         span.set_attributes(
             {
-                name: fit_json(value, limit)
-                if isinstance(value, list)
-                else value
-                if isinstance(value, str)
-                else to_json(value)
+                name: utf8_text(
+                    fit_json(value, limit)
+                    if isinstance(value, list)
+                    else value
+                    if isinstance(value, str)
+                    else to_json(value)
+                )
                 for name, value in content.attributes().items()
             }
         )
 
     def emit_event(self, span: Span, attributes: Mapping[str, Any], content: ChatContent) -> None:
-        """One ``gen_ai.client.inference.operation.details`` log record, correlated to the span."""
+        """One ``gen_ai.client.inference.operation.details`` log record, correlated to the span;
+        its structured content made exportable as on spans."""
         if self._events is not None:
-            self._events.emit(span, {**attributes, **content.attributes()})
+            structured = {name: utf8_values(v) for name, v in content.attributes().items()}
+            self._events.emit(span, {**attributes, **structured})
 
 
 def input_sequence(model: object, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[object]:

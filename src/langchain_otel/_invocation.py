@@ -63,6 +63,21 @@ _SPAN_KEY = next(iter(trace.set_span_in_context(INVALID_SPAN, Context())))
 _clock = time.monotonic_ns
 
 
+#: The requests in flight whose run managers' token callbacks are watched, by run id (as many
+#: as requests run at once: each leaves at its end).
+_TAPPED: dict[object, ChatInvocation] = {}
+
+
+def tapped_request(run_manager: object) -> ChatInvocation | None:
+    """The request whose run manager (or a copy of it) ``run_manager`` is, if it is watched."""
+    if not _TAPPED:  # every stream() chunk reports a token: the common case is one check
+        return None
+    try:
+        return _TAPPED.get(getattr(run_manager, "run_id", None))
+    except Exception:
+        return None
+
+
 def current_invocation(current: Context | None = None) -> ChatInvocation | None:
     """The invocation whose request runs in ``current`` (default: the current context)."""
     invocation = (current if current is not None else context.get_current()).get(
@@ -440,7 +455,7 @@ class ChatInvocation:
         self._start_clock = start_clock  # monotonic: every duration
         self._ended = False
         self.context: Context = _EMPTY_CONTEXT
-        #: The run manager whose token callbacks this request taps (see ``tap_tokens``).
+        #: The run id of the run manager whose token callbacks this request taps.
         self.tapped: object = None
         #: A stream that LangChain may answer with one plain request (adopted once).
         self.awaits_fallback = False
@@ -486,34 +501,24 @@ class ChatInvocation:
         """See the chunks LangChain reports to this request's run manager: they say the request
         streamed on the wire, and carry its answer piece by piece.
 
-        An instance attribute over the class's ``on_llm_new_token``, for this one manager (made by
-        LangChain for this request, discarded after it) and removed at the end: no other
-        callback, and no ``stream()`` chunk, pays for it.
+        The run manager is left as it is: the class's ``on_llm_new_token`` (wrapped once, see
+        :func:`tapped_request`) finds this request by the manager's run id, which a copy of the
+        manager and the sync twin LangChain makes for an executor share.
         """
-        if run_manager is None:
+        run_id = getattr(run_manager, "run_id", None)
+        if run_id is None:
             return
         try:
-            report = run_manager.on_llm_new_token  # type: ignore[attr-defined]
-            note = self.request_chunk
-
-            def on_llm_new_token(token: str, *args: Any, **kwargs: Any) -> Any:
-                chunk = kwargs.get("chunk")
-                if chunk is not None:
-                    note(chunk)
-                return report(token, *args, **kwargs)
-
-            run_manager.on_llm_new_token = on_llm_new_token  # type: ignore[attr-defined]
-            self.tapped = run_manager
-        except Exception:  # a manager that takes no attributes: chunks go unseen
+            _TAPPED[run_id] = self
+        except Exception:  # an unhashable id: chunks go unseen
             _logger.debug("langchain-otel: cannot tap the run manager", exc_info=True)
+            return
+        self.tapped = run_id
 
     def _untap(self) -> None:
-        tapped, self.tapped = self.tapped, None
-        if tapped is not None:
-            try:
-                vars(tapped).pop("on_llm_new_token", None)
-            except Exception:
-                _logger.debug("langchain-otel: cannot untap the run manager", exc_info=True)
+        run_id, self.tapped = self.tapped, None
+        if run_id is not None and _TAPPED.get(run_id) is self:
+            _TAPPED.pop(run_id, None)
 
     def stream_chunk(self, chunk: Any) -> None:
         """A chunk ``stream``/``astream`` yielded (runs per chunk: one call, no helpers)."""

@@ -95,7 +95,10 @@ async def astream_through(
             invocation.finish()
             return
         except BaseException as error:
-            invocation.fail(error)
+            if isinstance(thrown, asyncio.CancelledError):
+                invocation.stop_early()  # the consumer is gone (see below), not the stream
+            else:
+                invocation.fail(error)
             raise
         finally:
             _detach(token)
@@ -107,6 +110,9 @@ async def astream_through(
             await _close_early(stream, invocation)
             raise
         except BaseException as error:
+            # A cancellation thrown in here comes from no ``__anext__`` of ours: it is the
+            # ``aclose()`` the loop's finalizer scheduled for a dropped stream, cancelled when
+            # ``asyncio.run`` ends (it then throws the cancellation instead of GeneratorExit).
             thrown = error
 
 

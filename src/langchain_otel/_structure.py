@@ -232,7 +232,11 @@ class StructureInvocation:
 
     def stream_chunk(self, chunk: Any) -> None:
         if self.keeps_content:
-            state = self.operation.state_of(chunk)
+            try:
+                state = self.operation.state_of(chunk)
+            except Exception:  # the chunk is the application's data: anything can raise
+                _logger.debug("langchain-otel: reading a stream chunk failed", exc_info=True)
+                return
             if state is not None:
                 self.last_state = state
 

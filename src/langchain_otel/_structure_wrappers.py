@@ -17,6 +17,7 @@ model (``traced_request`` for calls that return, ``traced_stream`` for generator
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,26 +127,20 @@ class LazyPatches:
         self._active = True
         #: (owner object, method) wrapped so far
         self._applied: list[tuple[Any, str]] = []
-        by_module: dict[str, list[Target]] = {}
+        self._by_module: dict[str, list[Target]] = {}
         for target in targets:
-            by_module.setdefault(target.module, []).append(target)
-        for module_name, group in by_module.items():
+            self._by_module.setdefault(target.module, []).append(target)
+        for module_name in self._by_module:
+            _watch(module_name, self)
+
+    def imported(self, module: Any) -> None:
+        """``module`` is imported: wrap its targets (runs inside the user's import: never
+        raises)."""
+        for target in self._by_module.get(getattr(module, "__name__", ""), ()):
             try:
-                register_post_import_hook(self._hook(group), module_name)
+                self._apply(module, target)
             except Exception:
-                _logger.debug("langchain-otel: cannot watch %s", module_name, exc_info=True)
-
-    def _hook(self, group: list[Target]) -> Callable[[Any], None]:
-        def hook(module: Any) -> None:  # runs inside the user's import: never raise
-            for target in group:
-                try:
-                    self._apply(module, target)
-                except Exception:
-                    _logger.debug(
-                        "langchain-otel: could not wrap %s.%s", target.owner, target.method
-                    )
-
-        return hook
+                _logger.debug("langchain-otel: could not wrap %s.%s", target.owner, target.method)
 
     def _apply(self, module: Any, target: Target) -> None:
         owner = module if target.owner is None else getattr(module, target.owner, None)
@@ -161,7 +156,9 @@ class LazyPatches:
             self._applied.append((owner, target.method))
 
     def undo(self) -> None:
-        """Take exactly our wrappers out again (inherited attributes: removed again)."""
+        """Take exactly our wrappers out again (inherited attributes: removed again), and stop
+        waiting for the modules not imported yet."""
+        _unwatch(self)
         with self._lock:
             self._active = False
             applied, self._applied = self._applied, []
@@ -174,6 +171,55 @@ class LazyPatches:
     def wrapped(self) -> list[tuple[Any, str]]:
         """What is wrapped now (tests)."""
         return list(self._applied)
+
+
+# -- import watching: one post-import hook per module name, for the whole process -----------------
+#
+# wrapt has no way to take a post-import hook back. A hook per ``instrument()`` would keep that
+# instrumentation (its tracer, processors, exporters and their spans) alive after
+# ``uninstrument()`` for every module never imported. So each module name gets one hook, which
+# holds nothing, and the live ``LazyPatches`` are listed here until ``undo()``.
+
+_watch_lock = threading.Lock()
+_watchers: dict[str, list[LazyPatches]] = {}
+#: Module names whose hook is registered and has not fired yet.
+_hooked: set[str] = set()
+
+
+def _watch(module_name: str, patches: LazyPatches) -> None:
+    with _watch_lock:
+        _watchers.setdefault(module_name, []).append(patches)
+        first = module_name not in _hooked
+        _hooked.add(module_name)
+    if first:
+        try:
+            register_post_import_hook(_imported, module_name)  # at once if already imported
+        except Exception:
+            _logger.debug("langchain-otel: cannot watch %s", module_name, exc_info=True)
+        return
+    module = sys.modules.get(module_name)  # the hook fired before this instrumentation
+    if module is not None:
+        patches.imported(module)
+
+
+def _unwatch(patches: LazyPatches) -> None:
+    with _watch_lock:
+        for module_name in list(_watchers):
+            waiting = [other for other in _watchers[module_name] if other is not patches]
+            if waiting:
+                _watchers[module_name] = waiting
+            else:
+                del _watchers[module_name]
+
+
+def _imported(module: Any) -> None:
+    """The post-import hook of every watched module name."""
+    name = getattr(module, "__name__", "")
+    with _watch_lock:
+        _hooked.discard(name)  # wrapt drops a hook once it fired
+        waiting = list(_watchers.get(name, ()))
+    for patches in waiting:
+        patches.imported(module)
 
 
 class StructureSpans:

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from opentelemetry.trace import SpanKind
 
@@ -17,6 +17,9 @@ from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, truncate, truncate_values
 from langchain_otel._structure import Start
 from langchain_otel._values import Attributes, as_int
+
+if TYPE_CHECKING:
+    from langchain_core.messages import ToolMessage
 
 #: ``error.type`` of a tool answer LangChain marked as an error without telling us why.
 _OTHER_ERROR = "_OTHER"
@@ -55,7 +58,7 @@ class ToolRun:
 
     def handled_error(self, result: object) -> str | None:
         """A ``ToolMessage`` with ``status="error"`` whose cause we did not see."""
-        return _OTHER_ERROR if getattr(result, "status", None) == "error" else None
+        return _OTHER_ERROR if _is_error_answer(result) else None
 
     def state_of(self, chunk: object) -> object:
         return None
@@ -64,8 +67,8 @@ class ToolRun:
         tool, tool_input = content_input if isinstance(content_input, tuple) else (None, None)
         arguments = _visible_arguments(tool, tool_input)
         content = ChatContent(tool_call_arguments=_arguments(arguments, max_length))
-        if result is not None and getattr(result, "status", None) != "error":
-            value = getattr(result, "content", result) if _is_tool_message(result) else result
+        if result is not None and not _is_error_answer(result):
+            value = result.content if _is_tool_message(result) else result
             content.tool_call_result = truncate_values(value, max_length)
         return content
 
@@ -93,8 +96,16 @@ def _arguments(tool_input: object, max_length: int) -> object:
     return truncate_values(tool_input, max_length)
 
 
-def _is_tool_message(value: object) -> bool:
-    return getattr(value, "type", None) == "tool" and hasattr(value, "tool_call_id")
+def _is_tool_message(value: object) -> TypeGuard[ToolMessage]:
+    from langchain_core.messages import ToolMessage  # noqa: PLC0415  # tools imported it
+
+    return isinstance(value, ToolMessage)
+
+
+def _is_error_answer(result: object) -> bool:
+    """LangChain's own error mark: only a ``ToolMessage`` carries it. Any other result is the
+    tool's value, whatever fields it has (a job object whose ``status`` is ``"error"``)."""
+    return _is_tool_message(result) and result.status == "error"
 
 
 class Retrieval:

@@ -51,9 +51,28 @@ def safe_text(value: str, limit: int) -> str:
     """
     if len(value) > limit:
         value = value[: max(limit, 0)]
+    return utf8_text(value)
+
+
+def utf8_text(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD (uncut): it encodes as UTF-8."""
     if value.isascii() or _SURROGATE.search(value) is None:
         return value
     return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def utf8_values(value: object) -> object:
+    """A structured value (content: dicts, lists, strings) whose every string, keys included,
+    encodes as UTF-8; everything else as it is. Values already valid are returned as they are."""
+    if isinstance(value, str):
+        return utf8_text(value)
+    if isinstance(value, Mapping):
+        return {
+            utf8_text(k) if isinstance(k, str) else k: utf8_values(v) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [utf8_values(item) for item in value]
+    return value
 
 
 def sanitized(attributes: Mapping[str, object]) -> Attributes:

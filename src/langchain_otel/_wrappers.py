@@ -9,6 +9,7 @@
   ``_stream`` directly.
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
 - ``observed_llm_end`` on the run managers' ``on_llm_end``: a ``BaseLLM.stream``'s whole answer.
+- ``observed_new_token`` on the run managers' ``on_llm_new_token``: a request's streamed chunks.
 - The same request wrappers serve ``BaseLLM._generate_helper`` (``text_completion``) and the
   embedding classes' ``embed_*`` methods (``_embeddings.py``).
 
@@ -24,7 +25,7 @@ from typing import Any
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from langchain_otel._invocation import current_invocation
+from langchain_otel._invocation import current_invocation, tapped_request
 from langchain_otel._lifecycle import StreamStarter, Traced
 from langchain_otel._streams import astream_through, stream_through
 
@@ -123,14 +124,53 @@ def traced_astream(telemetry: StreamStarter) -> Wrapper:
 
 def observed_llm_end() -> Wrapper:
     """``on_llm_end`` (sync and async managers): a ``BaseLLM.stream`` yields only text; the
-    whole answer (finish reason, usage, model) reaches the run manager at the end."""
+    whole answer (finish reason, usage, model) reaches the run manager at the end.
+
+    A chat model called inside the completion's ``_stream`` reports its own answer while the
+    completion's span is current (``generate`` calls ``on_llm_end`` after its request span
+    ended): an answer of chat generations is never a completion's.
+    """
 
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         invocation = current_invocation()
         if invocation is not None and invocation.completion and invocation.result is None:
-            invocation.answered(args[0] if args else kwargs.get("response"))
+            response = args[0] if args else kwargs.get("response")
+            if _completion_answer(response):
+                invocation.answered(response)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
+def _completion_answer(response: object) -> bool:
+    """An ``LLMResult`` of text generations (a chat model's holds ``ChatGeneration``s)."""
+    from langchain_core.outputs import ChatGeneration  # noqa: PLC0415  # loaded by the caller
+
+    generations = getattr(response, "generations", None)
+    if not isinstance(generations, list):
+        return False
+    return not any(
+        isinstance(generation, ChatGeneration)
+        for prompt in generations
+        if isinstance(prompt, list)
+        for generation in prompt
+    )
+
+
+def observed_new_token() -> Wrapper:
+    """``on_llm_new_token`` (sync and async managers): a chunk LangChain reports for a request
+    whose span watches its run manager (streaming inside ``invoke``)."""
+
+    def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        invocation = tapped_request(instance)
+        if invocation is not None:
+            chunk = kwargs.get("chunk")
+            if chunk is not None:
+                invocation.request_chunk(chunk)
         return wrapped(*args, **kwargs)
 
     return wrapper

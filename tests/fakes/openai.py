@@ -10,8 +10,8 @@ object and its ``event:``/``data:`` stream (``response.created`` ... ``response.
 The script: tools -> a function call (:data:`PARALLEL_TOOLS_PROMPT` -> one call per offered tool,
 in one answer); a Responses ``max_output_tokens`` below the answer's
 length -> a truncated, ``incomplete`` answer; :data:`CONTENT_FILTER_PROMPT` -> a content-filter
-stop; :data:`SERVER_FAILURE_PROMPT` -> a failed Response; a model named ``error-<status>`` -> that
-HTTP status.
+stop; :data:`SERVER_FAILURE_PROMPT` -> a failed Response; :data:`SPLIT_ESCAPE_PROMPT` -> an
+answer with a lone surrogate; a model named ``error-<status>`` -> that HTTP status.
 """
 
 from __future__ import annotations
@@ -70,6 +70,10 @@ CONTENT_FILTER_PROMPT = "Describe the forbidden ritual in detail."
 PARALLEL_TOOLS_PROMPT = "Look everything up at once."
 #: A prompt the Responses fake answers with ``status: failed``.
 SERVER_FAILURE_PROMPT = "Overload the server, please."
+#: A prompt the Chat Completions fake answers with half a surrogate pair, as a model cut
+#: mid-character sends it: the JSON escape ``\udc80`` is valid JSON, its string has no UTF-8.
+SPLIT_ESCAPE_PROMPT = "Answer with half a character."
+SPLIT_ESCAPE_ANSWER = "The tablet is in London \udc80."
 #: Service tiers the fakes echo; any other request is served on the default tier.
 ECHOED_TIERS = ("flex", "priority", "scale")
 
@@ -141,6 +145,8 @@ def _reply_message(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     response_format = body.get("response_format") or {}
     if _last_user_text(messages) == CONTENT_FILTER_PROMPT:
         return {"role": "assistant", "content": None}, "content_filter"
+    if _last_user_text(messages) == SPLIT_ESCAPE_PROMPT:
+        return {"role": "assistant", "content": SPLIT_ESCAPE_ANSWER}, "stop"
     if response_format.get("type") == "json_schema":
         content = example_for_schema(response_format["json_schema"].get("schema"))
         return {"role": "assistant", "content": json.dumps(content)}, "stop"

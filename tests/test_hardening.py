@@ -1,0 +1,370 @@
+"""Adversarial inputs and uses that once broke the Guarantees, each compared with LangChain alone.
+
+Real clients where a provider is involved (ChatOpenAI against the loopback fake, LangGraph
+graphs); in-process models where only LangChain's own machinery is under test.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import json
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.documents import Document
+from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.tools import tool
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+from opentelemetry.trace import StatusCode
+from pydantic import Field
+from typing_extensions import TypedDict
+from wrapt import importer
+
+from langchain_otel import LangChainInstrumentor
+from tests.fakes import openai as fake
+from tests.helpers import assert_exportable, chat_spans, metric_points, only_span
+from tests.models import ChatScripted, LLMScripted
+from tests.providers.helpers import make_model
+from tests.test_content import InMemoryLogExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+LONE = "\udc80"  # what json.loads makes of a split escape: no UTF-8 encoding exists for it
+
+
+@pytest.fixture
+def instrumented(tracer_provider, meter_provider):
+    """instrument(**settings); uninstrumented after the test."""
+    instrumentor = LangChainInstrumentor()
+
+    def start(**settings: Any) -> None:
+        instrumentor.instrument(
+            tracer_provider=tracer_provider, meter_provider=meter_provider, **settings
+        )
+
+    yield start
+    instrumentor.uninstrument()
+
+
+# -- 1. a graph's own data is never compared as if it were ours -----------------------------------
+
+
+class ArrayState(TypedDict):
+    type: Any  # a state key named "type", holding an array
+    count: int
+
+
+def array_graph():
+    def step(state: ArrayState) -> dict[str, Any]:
+        get_stream_writer()((np.array([1, 2]), "custom"))  # a 2-tuple starting with an array
+        return {"count": state["count"] + 1}
+
+    builder = StateGraph(ArrayState)
+    builder.add_node("step", step)
+    builder.add_edge(START, "step")
+    builder.add_edge("step", END)
+    return builder.compile(name="arrays")
+
+
+def stream_arrays(mode: str) -> list[Any]:
+    return list(array_graph().stream({"type": np.array([1, 2]), "count": 0}, stream_mode=mode))
+
+
+@pytest.mark.parametrize("mode", ["values", "custom"])
+def test_array_valued_graph_chunks_stream_as_they_do_uninstrumented(
+    mode, instrumented, span_exporter
+):
+    """``values``: each chunk is the state, a mapping whose ``type`` is an array; ``custom``:
+    each chunk is what the node wrote, a 2-tuple starting with an array."""
+    bare = stream_arrays(mode)
+    instrumented(capture_content="SPAN_ONLY")
+
+    chunks = stream_arrays(mode)
+
+    assert repr(chunks) == repr(bare)
+    (run,) = span_exporter.get_finished_spans()
+    assert run.name == "invoke_workflow arrays"
+    assert run.status.status_code is StatusCode.UNSET
+    assert "error.type" not in run.attributes
+
+
+# -- 2. lone surrogates in content ----------------------------------------------------------------
+
+
+@tool
+def look_up(query: str) -> str:
+    """Looks a tablet up."""
+    return f"found {query}{LONE}"
+
+
+class SurrogateRetriever(BaseRetriever):
+    def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Document]:
+        return [Document(page_content=f"clay{LONE}", id=f"doc{LONE}")]
+
+
+def encoded_log_attributes(log_exporter) -> list[set[str]]:
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs  # noqa: PLC0415
+
+    request = encode_logs(log_exporter.get_finished_logs())
+    request.SerializeToString()
+    return [
+        {attribute.key for attribute in record.attributes}
+        for resource_logs in request.resource_logs
+        for scope_logs in resource_logs.scope_logs
+        for record in scope_logs.log_records
+    ]
+
+
+def test_lone_surrogates_in_content_reach_every_exporter(
+    tracer_provider, meter_provider, span_exporter, fake_server
+):
+    log_exporter = InMemoryLogExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        logger_provider=logger_provider,
+        capture_content="SPAN_AND_EVENT",
+    )
+    try:
+        answer = make_model(fake_server).invoke([HumanMessage(fake.SPLIT_ESCAPE_PROMPT)])
+        look_up.invoke({"query": f"Uruk{LONE}"})
+        SurrogateRetriever().invoke(f"tablets{LONE}")
+    finally:
+        instrumentor.uninstrument()
+
+    assert_exportable(span_exporter)  # every attribute encodes, none dropped
+    assert answer.content == fake.SPLIT_ESCAPE_ANSWER  # the app gets what the model sent
+    chat = only_span(span_exporter, "chat")
+    (output,) = json.loads(chat.attributes["gen_ai.output.messages"])
+    assert output["parts"] == [
+        {"type": "text", "content": fake.SPLIT_ESCAPE_ANSWER.replace(LONE, "\ufffd")}
+    ]
+    tool_span = only_span(span_exporter, "execute_tool")
+    assert tool_span.attributes["gen_ai.tool.call.arguments"] == '{"query":"Uruk\ufffd"}'
+    assert tool_span.attributes["gen_ai.tool.call.result"] == "found Uruk\ufffd\ufffd"
+    retrieval = only_span(span_exporter, "retrieval")
+    assert retrieval.attributes["gen_ai.retrieval.query.text"] == "tablets\ufffd"
+    assert json.loads(retrieval.attributes["gen_ai.retrieval.documents"]) == [
+        {"id": "doc\ufffd", "content": "clay\ufffd"}
+    ]
+    (event,) = encoded_log_attributes(log_exporter)
+    assert {"gen_ai.input.messages", "gen_ai.output.messages"} <= event
+
+
+# -- 3. a tool's own value is never LangChain's error mark ----------------------------------------
+
+
+@dataclass
+class Job:
+    status: str
+    name: str
+
+
+@tool
+def check_job(name: str) -> Job:
+    """Checks a print job."""
+    return Job(status="error", name=name)  # a successful answer that reports a failed job
+
+
+def test_a_tool_result_whose_status_is_error_is_a_success(instrumented, span_exporter):
+    instrumented(capture_content="SPAN_ONLY")
+
+    assert check_job.invoke({"name": "tablet"}) == Job(status="error", name="tablet")
+
+    span = only_span(span_exporter, "execute_tool")
+    assert span.status.status_code is StatusCode.UNSET
+    assert "error.type" not in span.attributes
+    assert span.attributes["gen_ai.tool.call.result"] == "\"Job(status='error', name='tablet')\""
+
+
+# -- 4. a chat call inside a completion's stream is not the completion's answer -------------------
+
+
+class LLMAskingAChatModel(LLMScripted):
+    chat: Any = None
+
+    def _stream(self, prompt, stop=None, run_manager=None, **kwargs):
+        self.chat.invoke("Where is the Uruk tablet kept?")
+        yield from self._chunks()
+
+
+def test_a_chat_call_inside_a_completion_stream_is_its_own_answer(
+    instrumented, span_exporter, metric_reader, fake_server
+):
+    instrumented()
+    model = LLMAskingAChatModel(chat=make_model(fake_server))
+
+    assert "".join(model.stream("hi")) == "scripted completion"
+
+    completion = only_span(span_exporter, "text_completion")
+    attributes = dict(completion.attributes)
+    assert isinstance(attributes.pop("gen_ai.response.time_to_first_chunk"), float)
+    assert attributes == {
+        "gen_ai.operation.name": "text_completion",
+        "gen_ai.provider.name": "llmaskingachatmodel",
+        "gen_ai.request.stream": True,
+        "gen_ai.response.finish_reasons": ("stop",),  # its own, not the chat model's
+    }
+    (chat,) = chat_spans(span_exporter)
+    assert chat.attributes["gen_ai.response.id"] == fake.RESPONSE_ID
+    tokens = metric_points(metric_reader)["gen_ai.client.token.usage"]
+    assert {(p.attributes["gen_ai.operation.name"], p.sum) for p in tokens} == {
+        ("chat", fake.USAGE["prompt_tokens"]),
+        ("chat", fake.USAGE["completion_tokens"]),
+    }  # counted once, by the chat call
+    assert len(tokens) == 2
+
+
+# -- 5. the run manager is not ours to change -----------------------------------------------------
+
+
+class Tokens(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+class ChatReportingThroughACopy(ChatScripted):
+    """Reports a token through a copy of its run manager that has a handler of its own."""
+
+    copy_handler: Any = None
+    manager_keys: list[str] = Field(default_factory=list)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.manager_keys = sorted(vars(run_manager))  # mid-call: what the manager holds
+        other = copy.copy(run_manager)
+        other.handlers = [self.copy_handler]
+        other.on_llm_new_token("tok", chunk=ChatGenerationChunk(message=AIMessageChunk("tok")))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def run_reporting_through_a_copy() -> tuple[list[str], list[str], list[str]]:
+    model = ChatReportingThroughACopy(copy_handler=Tokens())
+    own = Tokens()
+    model.invoke("hi", {"callbacks": [own]})
+    return own.tokens, model.copy_handler.tokens, model.manager_keys
+
+
+def test_tokens_sent_through_a_copy_of_the_run_manager_reach_the_copys_handlers(
+    instrumented, span_exporter
+):
+    bare = run_reporting_through_a_copy()
+    instrumented()
+
+    own, through_copy, keys = run_reporting_through_a_copy()
+
+    assert (own, through_copy, keys) == bare
+    assert through_copy == ["tok"]
+    (span,) = chat_spans(span_exporter)
+    assert span.attributes["gen_ai.request.stream"] is True  # the request's own token, seen
+
+
+# -- 6. instrument/uninstrument cycles leave nothing behind ---------------------------------------
+
+
+def test_instrument_uninstrument_cycles_release_everything(tracer_provider):
+    instrumentor = LangChainInstrumentor()
+    pending = getattr(importer, "_post_import_hooks", {})
+
+    def waiting_hooks() -> int:
+        return sum(len(hooks or ()) for hooks in pending.values())
+
+    instrumentor.instrument(tracer_provider=tracer_provider)
+    first = weakref.ref(instrumentor._telemetry)
+    instrumentor.uninstrument()
+    hooks_after_one_cycle = waiting_hooks()
+    for _ in range(5):
+        instrumentor.instrument(tracer_provider=tracer_provider)
+        instrumentor.uninstrument()
+    gc.collect()
+
+    # langchain.agents.agent (LangChain < 1.0) is never imported here: its hook still waits
+    assert "langchain.agents.agent" in pending
+    assert waiting_hooks() == hooks_after_one_cycle
+    assert first() is None  # nothing keeps the first cycle's tracer, mappers or wrappers
+
+
+# -- 7. instrument() from two threads at once -----------------------------------------------------
+
+
+def test_instrument_from_two_threads_at_once_instruments_once(
+    monkeypatch, tracer_provider, span_exporter
+):
+    instrumentor = LangChainInstrumentor()
+    real = LangChainInstrumentor._instrument
+
+    def slow_instrument(self, **kwargs):
+        time.sleep(0.2)  # both threads are past BaseInstrumentor's "already instrumented" check
+        real(self, **kwargs)
+
+    monkeypatch.setattr(LangChainInstrumentor, "_instrument", slow_instrument)
+    provider = {"tracer_provider": tracer_provider}
+    threads = [threading.Thread(target=instrumentor.instrument, kwargs=provider) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ChatScripted().invoke("hi")
+    finally:
+        instrumentor.uninstrument()
+
+    assert len(chat_spans(span_exporter)) == 1
+
+
+# -- 8. a stream broken out of at the end of asyncio.run ------------------------------------------
+
+BREAK_AT_THE_END = """
+import asyncio, sys
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from langchain_otel import LangChainInstrumentor
+from tests.models import ChatScripted
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+LangChainInstrumentor().instrument(tracer_provider=provider)
+
+async def main():
+    async for chunk in ChatScripted(chunks=5).astream("hi"):
+        break  # the stream is dropped when main() returns; asyncio.run then shuts down
+
+asyncio.run(main())
+(span,) = exporter.get_finished_spans()
+print(span.status.status_code.name, dict(span.attributes).get("error.type"))
+print(span.attributes["langchain_otel.stream.chunk_count"])
+"""
+
+
+def test_breaking_out_of_an_astream_at_the_end_of_asyncio_run_is_an_early_stop():
+    done = subprocess.run(
+        [sys.executable, "-c", BREAK_AT_THE_END],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    assert done.stdout == "UNSET None\n1\n"
