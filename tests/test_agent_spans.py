@@ -76,6 +76,10 @@ def agent_attributes() -> dict:
     }
 
 
+#: What every call inside the run (CONFIG's thread) carries: its conversation and its agent.
+INSIDE_THE_RUN = {"gen_ai.conversation.id": "thread-7", "gen_ai.agent.name": "curator"}
+
+
 def tool_attributes(name: str, description: str, call_id: str = fake.CALL_ID) -> dict:
     return {
         "gen_ai.operation.name": "execute_tool",
@@ -83,6 +87,8 @@ def tool_attributes(name: str, description: str, call_id: str = fake.CALL_ID) ->
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": description,
         "gen_ai.tool.call.id": call_id,
+        **INSIDE_THE_RUN,
+        "langchain_otel.langgraph.node": "tools",  # both builders' tool node
     }
 
 
@@ -106,7 +112,12 @@ def test_react_agent_invoke_is_one_trace_with_exact_attributes(fake_server, span
     assert result["messages"][-1].content == fake.ANSWER
     assert_one_agent_run(span_exporter)
     first, second = by_name(span_exporter.get_finished_spans(), "chat gpt-4o-mini")
-    answer = {**expected(fake_server, stream=False), "gen_ai.tool.definitions": DEFINITIONS}
+    answer = {
+        **expected(fake_server, stream=False),
+        "gen_ai.tool.definitions": DEFINITIONS,
+        **INSIDE_THE_RUN,
+        "langchain_otel.langgraph.node": "agent",  # create_react_agent's model node
+    }
     assert dict(first.attributes) == {**answer, "gen_ai.response.finish_reasons": ("tool_calls",)}
     assert dict(second.attributes) == answer
 

@@ -224,6 +224,9 @@ def assert_agent_tree(spans: list[ReceivedSpan], service: str) -> list[ReceivedS
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Where an archaeological site is today.",
         "gen_ai.tool.call.id": "call_demo_1",
+        "gen_ai.conversation.id": "demo-1",  # the run's, on every call inside it
+        "gen_ai.agent.name": "archaeology_assistant",
+        "langchain_otel.langgraph.node": "tools",
     }
     for chat in (first, second):
         (post,) = [s for s in spans if s.parent_span_id == chat.span_id]

@@ -1,8 +1,9 @@
 """Retrieval spans: an LCEL RAG chain (InMemoryVectorStore + DeterministicFakeEmbedding) with the
 real ChatOpenAI against the loopback fake, a retriever of our own, and a retriever as an agent tool.
 
-An LCEL chain gets no span of its own (no span per RunnableSequence): its retrieval and chat spans
-are siblings under whatever span is current, the caller's.
+A top-level LCEL chain is one ``invoke_workflow`` run (under the caller's span if there is one): its
+retrieval and chat spans are its children; its steps (the RunnableParallel, prompt, parser) get no
+span.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ RETRIEVAL = {
 
 
 @pytest.mark.parametrize("style", ["invoke", "ainvoke"])
-async def test_rag_chain_retrieval_and_chat_are_siblings_under_the_callers_span(
+async def test_rag_chain_is_one_run_under_the_callers_span(
     style, fake_server, tracer_provider, span_exporter
 ):
     chain = rag_chain(fake_server, store().as_retriever(search_kwargs={"k": 2}))
@@ -75,21 +76,22 @@ async def test_rag_chain_retrieval_and_chat_are_siblings_under_the_callers_span(
 
     assert answer.startswith("The oldest known cuneiform")
     spans = span_exporter.get_finished_spans()
-    # No span for the chain, its RunnableParallel, the prompt or the parser.
-    assert span_tree(spans) == [
-        ("answer-question", "INTERNAL", [("retrieval InMemoryVectorStore", "CLIENT", []), CHAT])
-    ]
+    # One span for the chain; none for its RunnableParallel, the prompt or the parser.
+    run = ("invoke_workflow", "INTERNAL", [("retrieval InMemoryVectorStore", "CLIENT", []), CHAT])
+    assert span_tree(spans) == [("answer-question", "INTERNAL", [run])]
     (retrieval,) = [s for s in spans if s.name.startswith("retrieval")]
     assert dict(retrieval.attributes) == RETRIEVAL
     assert retrieval.status.status_code is StatusCode.UNSET
 
 
-def test_without_a_span_of_yours_a_chain_is_one_trace_per_operation(fake_server, span_exporter):
+def test_without_a_span_of_yours_a_chain_is_one_trace(fake_server, span_exporter):
     rag_chain(fake_server, store().as_retriever(search_kwargs={"k": 2})).invoke("Uruk?")
 
     spans = span_exporter.get_finished_spans()
-    assert span_tree(spans) == [("retrieval InMemoryVectorStore", "CLIENT", []), CHAT]
-    assert len({s.context.trace_id for s in spans}) == 2
+    assert span_tree(spans) == [
+        ("invoke_workflow", "INTERNAL", [("retrieval InMemoryVectorStore", "CLIENT", []), CHAT])
+    ]
+    assert len({s.context.trace_id for s in spans}) == 1
 
 
 def test_a_named_retriever_names_its_data_source(span_exporter):

@@ -4,8 +4,10 @@ One CLIENT span ``chat {model}`` per provider request a LangChain chat model mak
 LangChain makes it (``BaseChatModel._generate_with_cache`` / ``_agenerate_with_cache`` for
 ``invoke``, ``ainvoke``, ``generate``, batches and chains; ``stream`` / ``astream``), with GenAI
 semantic-convention attributes and the ``gen_ai.client.*`` metrics. Around them, one trace per
-agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``),
-``execute_tool`` and ``retrieval`` spans (``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off).
+agent run: ``invoke_agent`` / ``invoke_workflow`` (LangGraph graphs, ``AgentExecutor``, a
+top-level LCEL chain), ``execute_tool`` and ``retrieval`` spans
+(``LANGCHAIN_OTEL_STRUCTURE_SPANS=false`` turns them off). Every span of a run carries its run
+context: conversation id, mapped application metadata, LangGraph node, agent, named prompt.
 The other provider calls get spans too: ``text_completion {model}`` for completion models
 (``BaseLLM``) and ``embeddings {model}`` for the embedding classes the mappers name.
 
@@ -42,7 +44,9 @@ from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._patching import unwrap, wrap
 from langchain_otel._peers import PeerCheck
+from langchain_otel._prompts import PromptLog, observed_aprompt, observed_prompt
 from langchain_otel._provider_layers import ProviderLayers, log_native_provider_tracing
+from langchain_otel._run_context import RunContext
 from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel._structure_wrappers import LazyPatches, StructureSpans, Target
 from langchain_otel._wrappers import (
@@ -67,6 +71,7 @@ _logger = logging.getLogger(__name__)
 _CHAT_MODULE = "langchain_core.language_models.chat_models"
 _CALLBACKS_MODULE = "langchain_core.callbacks.manager"
 _LLM_MODULE = "langchain_core.language_models.llms"
+_PROMPTS_MODULE = "langchain_core.prompts.base"
 
 Patch = tuple[str, str, str, Wrapper]  # module, class, method, wrapper
 
@@ -140,6 +145,15 @@ def _completion_targets(telemetry: ChatTelemetry) -> list[Target]:
     ]
 
 
+def _prompt_targets(prompts: PromptLog) -> list[Target]:
+    """``BasePromptTemplate.invoke``/``ainvoke``: which named prompt made a model call's input
+    (``gen_ai.prompt.name``)."""
+    return [
+        Target(_PROMPTS_MODULE, "BasePromptTemplate", "invoke", observed_prompt(prompts)),
+        Target(_PROMPTS_MODULE, "BasePromptTemplate", "ainvoke", observed_aprompt(prompts)),
+    ]
+
+
 def _chat_metrics(settings: Settings, kwargs: dict[str, Any]) -> ChatMetrics | None:
     """The histograms, or None: metrics off, or a meter provider that cannot make them.
 
@@ -205,12 +219,17 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         chat_metrics = _chat_metrics(settings, kwargs)
         registry = MapperRegistry(kwargs.get("provider_mappers") or ())
+        content = _content_recorder(settings, kwargs)
+        run_context = RunContext(settings.metadata_attributes)
+        prompts = PromptLog(keep_variables=content is not None)
         telemetry = ChatTelemetry(
             tracer=tracer,
             metrics=chat_metrics,
             registry=registry,
             layers=ProviderLayers(settings.provider_spans),
-            content=_content_recorder(settings, kwargs),
+            content=content,
+            run_context=run_context,
+            prompts=prompts,
         )
         if settings.provider_spans is ProviderSpans.SUPPRESS:
             log_native_provider_tracing()
@@ -219,10 +238,14 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for module, cls, method, wrapper in self._patched:
             wrap(module, f"{cls}.{method}", wrapper)
         peers = PeerCheck()
-        self._completions: LazyPatches | None = LazyPatches(_completion_targets(telemetry))
+        self._completions: LazyPatches | None = LazyPatches(
+            [*_completion_targets(telemetry), *_prompt_targets(prompts)]
+        )
         self._embeddings: EmbeddingSpans | None = EmbeddingSpans(telemetry)
         self._structure = (
-            StructureSpans(tracer, telemetry.content, peers) if settings.structure_spans else None
+            StructureSpans(tracer, content, peers, run_context)
+            if settings.structure_spans
+            else None
         )
         peers()
 

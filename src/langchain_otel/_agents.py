@@ -13,8 +13,9 @@ Any other graph run is a workflow (``invoke_workflow {gen_ai.workflow.name}``). 
 the application gave (the agent name above, a top-level call's ``run_name``, the graph's ``name``),
 never LangGraph's default ``LangGraph``: an unnamed run's span is just ``invoke_agent`` /
 ``invoke_workflow``. Metadata on a nested run's call config is inherited from its parents, so only
-a top-level call's config marks or names a run. ``gen_ai.conversation.id`` is the run's
-``configurable.thread_id``.
+a top-level call's config marks or names a run. Its run context (conversation, application
+metadata, the node it runs in) is the structure telemetry's, read from the configs ``Start``
+names.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 
 from langchain_otel import _semconv as sc
-from langchain_otel._content import ChatContent, input_messages, output_message
+from langchain_otel._content import ChatContent, TextMessage, input_messages, output_message
+from langchain_otel._lifecycle import ours_is_current
+from langchain_otel._run_context import call_config
 from langchain_otel._structure import Start
 from langchain_otel._values import Attributes
 
@@ -54,10 +57,7 @@ class GraphRun:
             graph_name = _string(getattr(owner, "name", None))
             name = graph_name if graph_name != _DEFAULT_GRAPH_NAME else None
         attributes = _run_attributes(agent, name, metadata)
-        thread = _thread_id(call) or _thread_id(own)
-        if thread is not None:
-            attributes[sc.CONVERSATION_ID] = thread
-        return _run_start(agent, name, attributes, args, kwargs, inner_stream=True)
+        return _run_start(agent, name, attributes, args, kwargs, inner_stream=True, own=own)
 
     def result_attributes(self, result: object) -> Attributes:
         return {}
@@ -99,10 +99,37 @@ class AgentExecutorRun(GraphRun):
         if name is None:
             name = _string(getattr(owner, "name", None))
         attributes = _run_attributes(True, name, metadata)
-        thread = _thread_id(call)
-        if thread is not None:
-            attributes[sc.CONVERSATION_ID] = thread
         return _run_start(True, name, attributes, args, kwargs, inner_stream=False)
+
+
+class ChainRun(GraphRun):
+    """A top-level LCEL runnable: a ``|`` sequence, a parallel map or a ``RunnableLambda``
+    (``@chain``) called with no span of ours current. It is a workflow (``invoke_workflow``,
+    named only by the application: the call's ``run_name``, the runnable's ``name``, a
+    ``@chain`` function's name), so a chain's retrievals and model calls are one trace. A
+    runnable inside one of ours (a chain's steps, a chain run in a node or a tool) gets no span.
+    """
+
+    def start(
+        self, owner: Any, args: Sequence[Any], kwargs: Mapping[str, Any], nested: bool
+    ) -> Start | None:
+        if nested or ours_is_current():
+            return None
+        name = _string(_call_config(args, kwargs).get("run_name"))
+        if name is None:
+            name = _string(getattr(owner, "name", None))
+        attributes = _run_attributes(False, name, {})
+        return _run_start(False, name, attributes, args, kwargs, inner_stream=False)
+
+    def state_of(self, chunk: object) -> object:
+        return None  # a chain streams pieces of its answer, not states
+
+    def content(self, content_input: object, result: object, max_length: int) -> ChatContent | None:
+        """As a run's, and a string answer (a chain ending in a string parser) as its output."""
+        content = run_content(content_input, result, max_length) or ChatContent()
+        if not content.output_messages and isinstance(result, str):
+            content.output_messages = [output_message(TextMessage("ai", result), None, max_length)]
+        return content if content.input_messages or content.output_messages else None
 
 
 def _run_attributes(agent: bool, name: str | None, metadata: Mapping[str, Any]) -> Attributes:
@@ -128,7 +155,9 @@ def _run_start(
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
     inner_stream: bool,
+    own: object = None,
 ) -> Start:
+    """``own``: the runnable's own config (a graph's ``with_config``), under the call's."""
     operation = sc.OPERATION_INVOKE_AGENT if agent else sc.OPERATION_INVOKE_WORKFLOW
     return Start(
         name=f"{operation} {name}" if name else operation,
@@ -137,6 +166,7 @@ def _run_start(
         run=True,
         inner_stream=inner_stream,
         content_input=args[0] if args else kwargs.get("input"),
+        configs=(call_config(args, kwargs), own),
     )
 
 
@@ -157,14 +187,7 @@ def _is_agent_graph(graph: Any, own_metadata: Mapping[str, Any]) -> bool:
 
 def _call_config(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
     """The ``config`` of ``invoke(input, config)`` / ``stream(input, config)``."""
-    return _mapping(args[1] if len(args) > 1 else kwargs.get("config"))
-
-
-def _thread_id(config: Mapping[str, Any]) -> str | None:
-    thread = _mapping(config.get("configurable")).get("thread_id")
-    if thread is None or isinstance(thread, bool):
-        return None
-    return str(thread) if isinstance(thread, (str, int)) or hasattr(thread, "hex") else None
+    return _mapping(call_config(args, kwargs))
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -184,10 +207,16 @@ def run_content(run_input: object, result: object, max_length: int) -> ChatConte
     content = ChatContent()
     if inputs:
         content.input_messages, _system = input_messages(inputs, False, max_length)
-    outputs = _messages(result)
-    if outputs and getattr(outputs[-1], "type", None) in ("ai", "AIMessageChunk"):
+    outputs = [result] if _is_answer(result) else _messages(result)
+    if outputs and _is_answer(outputs[-1]):
         content.output_messages = [output_message(outputs[-1], None, max_length)]
     return content if content.input_messages or content.output_messages else None
+
+
+def _is_answer(value: object) -> bool:
+    """A model's message (the application's own objects may have any ``type``)."""
+    kind = getattr(value, "type", None)
+    return type(kind) is str and kind in ("ai", "AIMessageChunk")
 
 
 def _messages(value: object) -> list[Any]:

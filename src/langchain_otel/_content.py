@@ -59,7 +59,8 @@ class ChatContent:
 
     Chat spans: ``input_messages`` / ``output_messages``: ``[{"role", "parts": [...]}]``;
     ``system_instructions``: a list of parts (only for APIs that take them separately);
-    ``tool_definitions``: ``[{"type": "function", "name", "description", "parameters"}]``.
+    ``tool_definitions``: ``[{"type": "function", "name", "description", "parameters"}]``;
+    ``prompt_variables``: the named template's variables (name -> text).
     Agent and workflow spans: ``input_messages`` / ``output_messages``.
     Tool spans: ``tool_call_arguments`` (usually a dict) and ``tool_call_result`` (text or a
     JSON-able value). Retrieval spans: ``retrieval_query`` and ``retrieval_documents``
@@ -74,9 +75,15 @@ class ChatContent:
     tool_call_result: Any = None
     retrieval_query: str | None = None
     retrieval_documents: list[dict[str, Any]] = field(default_factory=list)
+    prompt_variables: dict[str, str] = field(default_factory=dict)
 
     def attributes(self) -> dict[str, Any]:
         """Non-empty fields under their attribute names (structured values)."""
+        variables = {
+            f"{sc.PROMPT_VARIABLE_PREFIX}{name}": value
+            for name, value in self.prompt_variables.items()
+            if isinstance(name, str) and isinstance(value, str)
+        }
         values = {
             sc.INPUT_MESSAGES: self.input_messages,
             sc.OUTPUT_MESSAGES: self.output_messages,
@@ -86,11 +93,23 @@ class ChatContent:
             sc.TOOL_CALL_RESULT: self.tool_call_result,
             sc.RETRIEVAL_QUERY_TEXT: self.retrieval_query,
             sc.RETRIEVAL_DOCUMENTS: self.retrieval_documents,
+            **variables,
         }
         return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
 ContentHook = Callable[[ChatContent], "ChatContent | None"]
+
+
+class TextMessage:
+    """A text read like a message (content capture's input and output): a completion's prompt
+    or answer, a chain's string answer."""
+
+    __slots__ = ("content", "type")
+
+    def __init__(self, kind: str, content: str) -> None:
+        self.type = kind
+        self.content = content
 
 
 # -- LangChain messages -> GenAI parts ------------------------------------------------------------
@@ -244,6 +263,20 @@ def truncate_values(value: object, max_length: int) -> object:
     return value
 
 
+def variable_texts(variables: Mapping[str, Any], max_length: int) -> dict[str, str]:
+    """A template's variables as text: strings bounded, numbers and booleans as JSON; a value of
+    any other kind (a list of messages for a placeholder) is in the input messages already."""
+    texts: dict[str, str] = {}
+    for name, value in variables.items():
+        if not isinstance(name, str):
+            continue
+        if isinstance(value, str):
+            texts[name] = truncate(value, max_length)
+        elif isinstance(value, (bool, int, float)):
+            texts[name] = to_json(value)
+    return texts
+
+
 # -- tool definitions -----------------------------------------------------------------------------
 
 
@@ -344,16 +377,19 @@ class ContentRecorder:
         finish_reasons: Sequence[str],
         tools: object,
         separate_system: bool,
+        prompt_variables: Mapping[str, Any] | None = None,
     ) -> ChatContent | None:
         """The call's content after the hook; None when the hook failed (nothing is recorded).
 
-        ``outputs``: the answer's messages, one per choice, matched with ``finish_reasons``.
+        ``outputs``: the answer's messages, one per choice, matched with ``finish_reasons``;
+        ``prompt_variables``: those of the named template that made the messages.
         """
         messages, system = input_messages(inputs, separate_system, self.max_length)
         content = ChatContent(
             input_messages=messages,
             system_instructions=system,
             tool_definitions=tool_definitions(tools, details=True),
+            prompt_variables=variable_texts(prompt_variables or {}, self.max_length),
         )
         content.output_messages = [
             output_message(

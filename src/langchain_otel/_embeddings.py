@@ -28,6 +28,9 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from langchain_otel import _semconv as sc
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
 from langchain_otel._invocation import ChatTelemetry
+from langchain_otel._lifecycle import ACTIVE_EMBEDDING_KEY
+from langchain_otel._run_context import config_parts
+from langchain_otel._structure import call_attributes
 from langchain_otel._structure_wrappers import LazyPatches, Target
 from langchain_otel._values import MAX_TEXT_LENGTH, safe_text, sanitized
 from langchain_otel._wrappers import traced_arequest, traced_request
@@ -35,7 +38,6 @@ from langchain_otel.providers import Attributes, ChatModelMapper
 
 _logger = logging.getLogger(__name__)
 
-_ACTIVE_EMBEDDING_KEY = context.create_key("langchain_otel.active_embedding")
 _EMPTY_CONTEXT = Context()
 _clock = time.monotonic_ns
 
@@ -170,7 +172,7 @@ class EmbeddingSpans:
         telemetry = self._telemetry
         if not telemetry.active:
             return None
-        current = context.get_value(_ACTIVE_EMBEDDING_KEY)
+        current = context.get_value(ACTIVE_EMBEDDING_KEY)
         if isinstance(current, EmbeddingInvocation) and current.model_id == id(model):
             return None
         try:
@@ -181,6 +183,11 @@ class EmbeddingSpans:
             request_kwargs = {k: v for k, v in kwargs.items() if k != "chunk_size"}
             mapper, attributes = found.embedding_start(model, request_kwargs)
             attributes = sanitized(attributes)
+            # An embedding call has no config: its run context is the ambient one's and its run's.
+            metadata, configurable = config_parts()
+            span_only = call_attributes(
+                telemetry.run_context, context.get_current(), metadata, configurable
+            )
             invocation = EmbeddingInvocation(telemetry, mapper, model, request_kwargs, attributes)
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = sc.OPERATION_EMBEDDINGS
@@ -189,14 +196,14 @@ class EmbeddingSpans:
             invocation.span = telemetry.tracer.start_span(
                 name,
                 kind=SpanKind.CLIENT,
-                attributes=attributes,
+                attributes={**attributes, **sanitized(span_only)} if span_only else attributes,
                 start_time=invocation._start_ns,
             )
         except Exception:
             _logger.debug("langchain-otel: could not start the embedding span", exc_info=True)
             return None
         call_context = trace.set_span_in_context(
-            invocation.span, context.set_value(_ACTIVE_EMBEDDING_KEY, invocation)
+            invocation.span, context.set_value(ACTIVE_EMBEDDING_KEY, invocation)
         )
         try:
             call_context, _ = telemetry.layers.enter(call_context)

@@ -33,10 +33,11 @@ from opentelemetry.context import Context
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 
 from langchain_otel import _semconv as sc
-from langchain_otel._content import ContentRecorder, input_sequence, tool_names
+from langchain_otel._content import ContentRecorder, TextMessage, input_sequence, tool_names
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
-from langchain_otel._lifecycle import StreamStarter
+from langchain_otel._lifecycle import ACTIVE_INVOCATION_KEY, StreamStarter
 from langchain_otel._metrics import ChatMetrics
+from langchain_otel._prompts import PromptLog, PromptUse
 from langchain_otel._provider_layers import ProviderLayers, published_attributes
 from langchain_otel._request import ChatRequest
 from langchain_otel._response import (
@@ -47,14 +48,21 @@ from langchain_otel._response import (
     response_from_message,
     response_from_result,
 )
+from langchain_otel._run_context import (
+    RunContext,
+    ambient_config,
+    call_config,
+    call_input,
+    config_parts,
+)
+from langchain_otel._structure import call_attributes
 from langchain_otel._values import MAX_TEXT_LENGTH, as_count, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
 _logger = logging.getLogger(__name__)
 
-# Context key holding the invocation whose request is running: token callbacks and cache hits
+# The context of a running request holds its invocation (``ACTIVE_INVOCATION_KEY``): cache hits
 # are reported to it, and a stream's plain-request fallback finds it there.
-ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
 
 _EMPTY_CONTEXT = Context()
 # The key under which the trace API keeps the current span, learnt through the public API: the
@@ -99,6 +107,10 @@ class ChatTelemetry:
     registry: MapperRegistry
     layers: ProviderLayers
     content: ContentRecorder | None = None
+    #: What a call learns from its run (conversation, application metadata, node, agent).
+    run_context: RunContext = field(default_factory=RunContext)
+    #: The prompts named templates produced (None: prompt templates are not watched).
+    prompts: PromptLog | None = None
     active: bool = field(default=True)
 
     def start_request(
@@ -126,6 +138,8 @@ class ChatTelemetry:
             streaming=request_kwargs.get("stream") is True,
             messages=messages if isinstance(messages, list) else [],
             current=current,
+            run_metadata=getattr(run_manager, "metadata", None),
+            sent=messages,
         )
         if invocation is None:
             return None
@@ -158,6 +172,8 @@ class ChatTelemetry:
             if isinstance(prompts, list)
             else [],
             operation=sc.OPERATION_TEXT_COMPLETION,
+            run_metadata=getattr(run_manager, "metadata", None),
+            sent=prompts,
         )
         if invocation is None:
             return None
@@ -177,7 +193,15 @@ class ChatTelemetry:
         if fallback is not None:
             fallback.adopt_request(None)
             return fallback, False
-        invocation = self._start(model, kwargs, streaming=False, messages=None, call_args=args)
+        invocation = self._start(
+            model,
+            kwargs,
+            streaming=False,
+            messages=None,
+            call_args=args,
+            config=call_config(args, kwargs),
+            sent=call_input(args, kwargs),
+        )
         return (invocation, True) if invocation is not None else None
 
     def start_stream(
@@ -187,7 +211,14 @@ class ChatTelemetry:
         if not self.active:
             return None
         invocation = self._start(
-            model, kwargs, streaming=True, messages=None, call_args=args, awaits_fallback=True
+            model,
+            kwargs,
+            streaming=True,
+            messages=None,
+            call_args=args,
+            awaits_fallback=True,
+            config=call_config(args, kwargs),
+            sent=call_input(args, kwargs),
         )
         if invocation is not None:
             invocation.async_stream = async_api
@@ -204,13 +235,29 @@ class ChatTelemetry:
         awaits_fallback: bool = False,
         operation: str = sc.OPERATION_CHAT,
         current: Context | None = None,
+        run_metadata: object = None,
+        config: object = None,
+        sent: object = None,
     ) -> ChatInvocation | None:
         """Start the span in ``current`` (default: the current context); None (the call then
-        runs untraced) if that fails."""
+        runs untraced) if that fails.
+
+        The run context comes from ``run_metadata`` (a request's run manager: LangChain merged
+        the call's metadata into it), else from ``config`` (the call's own); ``sent`` is what the
+        call sends (its input, messages or prompts), to find the named prompt that made it.
+        """
         completion = operation == sc.OPERATION_TEXT_COMPLETION
         try:
             if current is None:
                 current = context.get_current()
+            if isinstance(run_metadata, Mapping):
+                metadata, configurable = run_metadata, ambient_config().get("configurable")
+            else:
+                metadata, configurable = config_parts(config)
+            span_only = call_attributes(self.run_context, current, metadata, configurable)
+            prompt = self.prompts.used_for(sent) if self.prompts is not None else None
+            if prompt is not None:
+                span_only.update(prompt.attributes())
             request = ChatRequest(model, kwargs, streaming)
             registry = self.registry
             found = (
@@ -230,19 +277,23 @@ class ChatTelemetry:
             request_model = attributes.get(sc.REQUEST_MODEL)
             name = f"{operation} {request_model}" if request_model else operation
             name = safe_text(name, MAX_TEXT_LENGTH)
+            if span_only:  # the run context is the span's: never a metric attribute
+                span_only = sanitized(span_only)
             start_ns = time.time_ns()
             start_clock = _clock()
             span = self.tracer.start_span(
                 name,
                 context=current,
                 kind=SpanKind.CLIENT,
-                attributes=attributes,
+                attributes={**attributes, **span_only} if span_only else attributes,
                 start_time=start_ns,
             )
         except Exception:
             _logger.debug("langchain-otel: could not start the span", exc_info=True)
             return None
         invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns, start_clock)
+        invocation.span_only = span_only
+        invocation.prompt = prompt
         invocation.client_decides = on_wire is not None
         invocation.completion = completion
         invocation.awaits_fallback = awaits_fallback
@@ -312,6 +363,8 @@ class _CompletionStreams:
             call_args=args,
             awaits_fallback=_llm_falls_back(model, async_api),
             operation=sc.OPERATION_TEXT_COMPLETION,
+            config=call_config(args, kwargs),
+            sent=call_input(args, kwargs),
         )
 
 
@@ -325,16 +378,6 @@ def _llm_falls_back(model: object, async_api: bool) -> bool:
     if async_api:
         return no_stream and cls._astream is BaseLLM._astream
     return no_stream
-
-
-class TextMessage:
-    """A prompt or a completion read like a message (content capture's input and output)."""
-
-    __slots__ = ("content", "type")
-
-    def __init__(self, kind: str, content: str) -> None:
-        self.type = kind
-        self.content = content
 
 
 def _completion_text(output: object) -> object:
@@ -425,9 +468,11 @@ class ChatInvocation:
         "context",
         "layer_data",
         "model_id",
+        "prompt",
         "recording",
         "result",
         "span",
+        "span_only",
         "streaming",
         "tapped",
     )
@@ -475,6 +520,11 @@ class ChatInvocation:
         self.content_input: tuple[list[object], object] | None = None
         #: What a stood-down provider-layer instrumentation published (util-genai InferenceData).
         self.layer_data: object = None
+        #: The span's run context (conversation, application metadata, node, agent, prompt):
+        #: set at start, also on the content event, never on metrics.
+        self.span_only: Attributes = {}
+        #: The named prompt template that produced the messages, if one did.
+        self.prompt: PromptUse | None = None
 
     # -- what happened (told by the wrappers) ------------------------------------------------
 
@@ -771,11 +821,17 @@ class ChatInvocation:
             finish_reasons if isinstance(finish_reasons, list) else [],
             tools,
             self._mapper.separate_system_instructions,
+            self.prompt.variables if self.prompt is not None else None,
         )
         if content is None:
             return
         if recorder.mode.on_span and self.recording:
             recorder.record_on_span(self.span, content)
         if recorder.mode.on_event:
-            attributes = {**self._attributes, **request_attributes, **response_attributes}
+            attributes = {
+                **self._attributes,
+                **self.span_only,
+                **request_attributes,
+                **response_attributes,
+            }
             recorder.emit_event(self.span, sanitized(attributes), content)

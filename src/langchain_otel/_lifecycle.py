@@ -12,7 +12,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from opentelemetry import context
 from opentelemetry.context import Context
+
+# The context keys under which each kind of operation of ours marks the context its work runs in
+# (holding the invocation): a chat or completion request, an embedding call, an agent, workflow,
+# tool or retrieval run.
+ACTIVE_INVOCATION_KEY = context.create_key("langchain_otel.active_invocation")
+ACTIVE_EMBEDDING_KEY = context.create_key("langchain_otel.active_embedding")
+ACTIVE_STRUCTURE_KEY = context.create_key("langchain_otel.active_structure")
+_OUR_KEYS = (ACTIVE_INVOCATION_KEY, ACTIVE_EMBEDDING_KEY, ACTIVE_STRUCTURE_KEY)
+
+
+def ours_is_current(current: Context | None = None) -> bool:
+    """Whether the work running in ``current`` (default: the current context) is inside one of
+    our operations."""
+    values = current if current is not None else context.get_current()
+    return any(key in values for key in _OUR_KEYS)
 
 
 class Traced(Protocol):

@@ -70,6 +70,15 @@ RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
 # Ours (no convention counts returned documents): how many documents the retriever returned.
 RETRIEVAL_DOCUMENT_COUNT: Final = "langchain_otel.retrieval.document_count"
 
+# Prompts (semantic-conventions-genai registry: gen_ai.prompt.name). The registry defines no
+# version or variables attribute yet: ours, until it does.
+PROMPT_NAME: Final = "gen_ai.prompt.name"
+PROMPT_VERSION: Final = "langchain_otel.prompt.version"
+PROMPT_VARIABLE_PREFIX: Final = "langchain_otel.prompt.variable."
+
+# Ours: the LangGraph node whose code made the call (its metadata's ``langgraph_node``).
+LANGGRAPH_NODE: Final = "langchain_otel.langgraph.node"
+
 # Ours: chunks a stream delivered before it failed or the consumer stopped (partial streams only).
 STREAM_CHUNK_COUNT: Final = "langchain_otel.stream.chunk_count"
 # Ours: LangChain's LLM cache answered, so no provider request was made (set only when true).

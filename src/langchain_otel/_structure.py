@@ -28,12 +28,12 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, ContentRecorder
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
+from langchain_otel._lifecycle import ACTIVE_STRUCTURE_KEY
+from langchain_otel._run_context import RunContext, config_parts
 from langchain_otel._values import MAX_TEXT_LENGTH, Attributes, safe_text, sanitized
 
 _logger = logging.getLogger(__name__)
 
-#: Context key holding the structure invocation whose work is running.
-ACTIVE_STRUCTURE_KEY = context.create_key("langchain_otel.active_structure")
 
 _EMPTY_CONTEXT = Context()
 _clock = time.monotonic_ns
@@ -53,6 +53,9 @@ class Start:
     inner_stream: bool = False
     #: The raw input, kept for content capture only.
     content_input: object = None
+    #: The call's own configs, the first winning (its ``config``, the owner's ``config``): their
+    #: metadata and ``configurable``, over the ambient config, give the span its run context.
+    configs: tuple[object, ...] = ()
 
 
 class Operation(Protocol):
@@ -77,10 +80,28 @@ class Operation(Protocol):
         """The opt-in content of the span, or None."""
 
 
-def current_structure() -> StructureInvocation | None:
-    """The structure invocation whose work runs in the current context, if any."""
-    invocation = context.get_value(ACTIVE_STRUCTURE_KEY)
+def current_structure(current: Context | None = None) -> StructureInvocation | None:
+    """The structure invocation whose work runs in ``current`` (default: the current context)."""
+    invocation = context.get_value(ACTIVE_STRUCTURE_KEY, current)
     return invocation if isinstance(invocation, StructureInvocation) else None
+
+
+def call_attributes(
+    run_context: RunContext,
+    current: Context,
+    metadata: Mapping[str, Any] | None,
+    configurable: Mapping[str, Any] | None,
+) -> Attributes:
+    """The run context of a model or embedding call made in ``current``: its own metadata's,
+    what the enclosing run passed down, and that run's agent."""
+    enclosing = current_structure(current)
+    run = enclosing.run if enclosing is not None else None
+    attributes = run_context.attributes(
+        metadata, configurable, run.passed_down if run is not None else None
+    )
+    if run is not None and run.agent_name is not None:
+        attributes[sc.AGENT_NAME] = run.agent_name
+    return attributes
 
 
 @dataclass
@@ -93,6 +114,8 @@ class StructureTelemetry:
     #: Called once, at the first structure span (another LangChain instrumentation may have
     #: been instrumented after us).
     on_first_span: Callable[[], None] | None = None
+    #: What a span learns from its run (conversation, application metadata, node, agent).
+    run_context: RunContext = field(default_factory=RunContext)
     active: bool = field(default=True)
 
     def starter(
@@ -125,17 +148,30 @@ class StructureTelemetry:
             check, self.on_first_span = self.on_first_span, None
             check()
         enclosing = current_structure()
+        enclosing_run = enclosing.run if enclosing is not None else None
         try:
-            nested = enclosing is not None and enclosing.run is not None
-            started = operation.start(owner, args, kwargs, nested)
+            started = operation.start(owner, args, kwargs, enclosing_run is not None)
             if started is None:
                 return None
+            metadata, configurable = config_parts(*started.configs)
+            run_attributes = self.run_context.attributes(
+                metadata,
+                configurable,
+                enclosing_run.passed_down if enclosing_run is not None else None,
+            )
+            agent = started.attributes.get(sc.OPERATION_NAME) == sc.OPERATION_INVOKE_AGENT
+            agent_name = enclosing_run.agent_name if enclosing_run is not None else None
+            if started.run:
+                own = started.attributes.get(sc.AGENT_NAME) if agent else agent_name
+                agent_name = own if isinstance(own, str) else None
+            elif agent_name is not None:
+                run_attributes[sc.AGENT_NAME] = agent_name  # a call inside an agent's run
             start_ns = time.time_ns()
             start_clock = _clock()
             span = self.tracer.start_span(
                 safe_text(started.name, MAX_TEXT_LENGTH),  # tool and graph names are the app's
                 kind=started.kind,
-                attributes=sanitized(started.attributes),
+                attributes=sanitized({**started.attributes, **run_attributes}),
                 start_time=start_ns,
             )
         except Exception:
@@ -144,10 +180,12 @@ class StructureTelemetry:
         invocation = StructureInvocation(self, operation, span, start_ns, start_clock)
         if started.run:
             invocation.run = invocation
+            invocation.passed_down = self.run_context.passed_down(run_attributes)
+            invocation.agent_name = agent_name
             if awaits_stream and started.inner_stream:
                 invocation.awaits_stream = id(owner)
         elif enclosing is not None:
-            invocation.run = enclosing.run
+            invocation.run = enclosing_run
         if self.content is not None and self.content.mode.on_span and invocation.recording:
             invocation.content_input = started.content_input
             invocation.keeps_content = True
@@ -186,6 +224,7 @@ class StructureInvocation:
         "_start_clock",
         "_start_ns",
         "_telemetry",
+        "agent_name",
         "awaits_stream",
         "content_input",
         "context",
@@ -193,6 +232,7 @@ class StructureInvocation:
         "keeps_content",
         "last_state",
         "operation",
+        "passed_down",
         "recording",
         "run",
         "span",
@@ -216,6 +256,10 @@ class StructureInvocation:
         self.context: Context = _EMPTY_CONTEXT
         #: The innermost agent or workflow run this invocation belongs to (itself for a run).
         self.run: StructureInvocation | None = None
+        #: A run's: what the calls inside it inherit (conversation, application metadata), and
+        #: the name of the agent they work for (its own, or its enclosing run's).
+        self.passed_down: Attributes = {}
+        self.agent_name: str | None = None
         #: ``id`` of the owner whose own inner stream this run adopts (``invoke`` -> ``stream``).
         self.awaits_stream: int | None = None
         #: A failure LangChain turned into the result (a handled ``ToolException``).

@@ -11,7 +11,10 @@ model (``traced_request`` for calls that return, ``traced_stream`` for generator
   ``AgentExecutor.invoke``/``ainvoke``/``stream``/``astream``, an agent run;
 - ``langchain_core.tools.base``: ``BaseTool.run``/``arun``, ``execute_tool``; and
   ``_handle_tool_error``/``_handle_validation_error``, to see a failure LangChain handled;
-- ``langchain_core.retrievers``: ``BaseRetriever.invoke``/``ainvoke``, ``retrieval``.
+- ``langchain_core.retrievers``: ``BaseRetriever.invoke``/``ainvoke``, ``retrieval``;
+- ``langchain_core.runnables.base``: ``RunnableSequence``, ``RunnableParallel`` and
+  ``RunnableLambda``'s ``invoke``/``ainvoke``/``stream``/``astream`` (and the sequence's
+  ``batch``/``abatch``), a top-level chain's workflow run (none inside a span of ours).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from typing import Any
 from opentelemetry import trace
 from wrapt import register_post_import_hook
 
-from langchain_otel._agents import AgentExecutorRun, GraphRun
+from langchain_otel._agents import AgentExecutorRun, ChainRun, GraphRun
 from langchain_otel._content import ContentRecorder
 from langchain_otel._patching import unwrap, wrap
+from langchain_otel._run_context import RunContext
 from langchain_otel._structure import Operation, StructureTelemetry, current_structure
 from langchain_otel._tools import Retrieval, ToolRun
 from langchain_otel._wrappers import (
@@ -44,6 +48,9 @@ _logger = logging.getLogger(__name__)
 _TOOLS = "langchain_core.tools.base"
 _RETRIEVERS = "langchain_core.retrievers"
 _PREGEL = "langgraph.pregel"
+_RUNNABLES = "langchain_core.runnables.base"
+#: The LCEL runnables a top-level chain is made of (``|``, a dict of steps, ``@chain``).
+_CHAINS = ("RunnableSequence", "RunnableParallel", "RunnableLambda")
 _AGENT_EXECUTOR_MODULES = ("langchain_classic.agents.agent", "langchain.agents.agent")
 
 
@@ -70,6 +77,13 @@ def structure_targets(telemetry: StructureTelemetry) -> list[Target]:
         Target(_TOOLS, None, "_handle_tool_error", observed_handled_error()),
         Target(_TOOLS, None, "_handle_validation_error", observed_handled_error()),
         *_call_targets(_RETRIEVERS, "BaseRetriever", ("invoke", "ainvoke"), telemetry, Retrieval()),
+        *(
+            target
+            for chain in _CHAINS
+            for target in _run_targets(_RUNNABLES, chain, telemetry, ChainRun())
+        ),
+        # A sequence's batch runs each step for all its inputs at once, never through invoke.
+        *_call_targets(_RUNNABLES, "RunnableSequence", ("batch", "abatch"), telemetry, ChainRun()),
     ]
     return targets
 
@@ -230,8 +244,9 @@ class StructureSpans:
         tracer: trace.Tracer,
         content: ContentRecorder | None,
         on_first_span: Callable[[], None] | None,
+        run_context: RunContext,
     ) -> None:
-        self.telemetry = StructureTelemetry(tracer, content, on_first_span)
+        self.telemetry = StructureTelemetry(tracer, content, on_first_span, run_context)
         self.patches = LazyPatches(structure_targets(self.telemetry))
 
     def remove(self) -> None:

@@ -15,6 +15,7 @@ from opentelemetry.trace import SpanKind
 
 from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, truncate, truncate_values
+from langchain_otel._run_context import call_config
 from langchain_otel._structure import Start
 from langchain_otel._values import Attributes, as_int
 
@@ -51,6 +52,8 @@ class ToolRun:
             kind=SpanKind.INTERNAL,
             attributes=attributes,
             content_input=(owner, tool_input),
+            # ``invoke`` passes its (ensured) config; a direct ``run(..., metadata=...)`` may not
+            configs=(kwargs.get("config"), {"metadata": kwargs.get("metadata")}),
         )
 
     def result_attributes(self, result: object) -> Attributes:
@@ -119,7 +122,7 @@ class Retrieval:
     def start(
         self, owner: Any, args: Sequence[Any], kwargs: Mapping[str, Any], nested: bool
     ) -> Start | None:
-        config = args[1] if len(args) > 1 else kwargs.get("config")
+        config = call_config(args, kwargs)
         run_name = config.get("run_name") if isinstance(config, Mapping) else None
         given = next((n for n in (run_name, getattr(owner, "name", None)) if _text(n)), None)
         attributes: Attributes = {sc.OPERATION_NAME: sc.OPERATION_RETRIEVAL}
@@ -137,6 +140,7 @@ class Retrieval:
             kind=SpanKind.CLIENT,
             attributes=attributes,
             content_input=args[0] if args else kwargs.get("input"),
+            configs=(config,),
         )
 
     def result_attributes(self, result: object) -> Attributes:

@@ -67,9 +67,7 @@ def utf8_values(value: object) -> object:
     if isinstance(value, str):
         return utf8_text(value)
     if isinstance(value, Mapping):
-        return {
-            utf8_text(k) if isinstance(k, str) else k: utf8_values(v) for k, v in value.items()
-        }
+        return {utf8_text(k) if isinstance(k, str) else k: utf8_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [utf8_values(item) for item in value]
     return value

@@ -22,6 +22,7 @@ TIME_PER_CHUNK_METRIC_ENV = "LANGCHAIN_OTEL_TIME_PER_CHUNK_METRIC"
 CONTENT_MAX_LENGTH_ENV = "LANGCHAIN_OTEL_CONTENT_MAX_LENGTH"
 PROVIDER_SPANS_ENV = "LANGCHAIN_OTEL_PROVIDER_SPANS"
 STRUCTURE_SPANS_ENV = "LANGCHAIN_OTEL_STRUCTURE_SPANS"
+METADATA_ATTRIBUTES_ENV = "LANGCHAIN_OTEL_METADATA_ATTRIBUTES"
 
 DEFAULT_CONTENT_MAX_LENGTH = 8192
 
@@ -65,6 +66,8 @@ class Settings:
     provider_spans: ProviderSpans = ProviderSpans.SUPPRESS
     #: Agent/workflow (LangGraph, AgentExecutor), tool and retrieval spans around the chat spans.
     structure_spans: bool = True
+    #: (LangChain metadata key, span attribute) pairs copied onto every span of a run.
+    metadata_attributes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +165,80 @@ def _parse_provider_spans(name: str, value: object, current: object) -> Provider
     return _parse_enum(name, value, ProviderSpans, ProviderSpans.SUPPRESS)  # likewise SUPPRESS
 
 
+#: Metadata keys LangChain and LangGraph set themselves: never an application's context.
+RESERVED_METADATA_PREFIXES: Final = ("langgraph_", "ls_", "lc_", "checkpoint_", "__")
+#: Attribute namespaces this package writes: a metadata value never overwrites one of ours.
+RESERVED_ATTRIBUTE_PREFIXES: Final = (
+    "gen_ai.",
+    "langchain_otel.",
+    "server.",
+    "error.",
+    "exception.",
+    "openai.",
+    "aws.bedrock.",
+    "gcp.",
+    "groq.",
+    "fireworks.",
+)
+_MAX_ATTRIBUTE_NAME = 256
+
+
+def parse_metadata_attributes(
+    name: str, value: object, current: object
+) -> tuple[tuple[str, str], ...]:
+    """``"user_id=user.id,session_id=session.id,tenant"`` (a bare key keeps its name), a mapping
+    of keys to attribute names, or a sequence of keys: (key, attribute) pairs.
+
+    An entry that names one of LangChain's own keys, an attribute of ours or an attribute already
+    mapped is dropped with one warning; the others stay.
+    """
+    if value is None or value == "":
+        return ()
+    entries = _metadata_entries(value)
+    if entries is None:
+        _warn_once(name, repr(value), "no metadata attributes")
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for raw_key, raw_attribute in entries:
+        key = raw_key.strip() if isinstance(raw_key, str) else ""
+        attribute = raw_attribute.strip() if isinstance(raw_attribute, str) else ""
+        reason = _entry_problem(key, attribute, pairs)
+        if reason is not None:
+            _warn_entry(name, f"{key or raw_key}={attribute or raw_attribute}", reason)
+            continue
+        pairs.append((key, attribute))
+    return tuple(pairs)
+
+
+def _metadata_entries(value: object) -> list[tuple[object, object]] | None:
+    if isinstance(value, str):
+        entries: list[tuple[object, object]] = []
+        for item in value.split(","):
+            key, _, attribute = item.partition("=")
+            if key.strip() or attribute.strip():
+                entries.append((key, attribute or key))
+        return entries
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, (list, tuple)):
+        return [
+            item if isinstance(item, tuple) and len(item) == 2 else (item, item) for item in value
+        ]
+    return None
+
+
+def _entry_problem(key: str, attribute: str, taken: list[tuple[str, str]]) -> str | None:
+    if not key or not attribute or len(attribute) > _MAX_ATTRIBUTE_NAME:
+        return "needs a metadata key and an attribute name"
+    if key.startswith(RESERVED_METADATA_PREFIXES):
+        return "LangChain's own metadata"
+    if attribute.startswith(RESERVED_ATTRIBUTE_PREFIXES):
+        return "an attribute langchain-otel sets"
+    if any(attribute == other for _, other in taken):
+        return "attribute already mapped"
+    return None
+
+
 #: A parser takes the name to warn under, the raw value and the value to fall back on.
 _Parser = Callable[[str, Any, Any], Any]
 
@@ -173,6 +250,7 @@ _FIELDS: Final[Mapping[str, tuple[str, _Parser]]] = {
     "content_max_length": (CONTENT_MAX_LENGTH_ENV, _parse_positive_int),
     "provider_spans": (PROVIDER_SPANS_ENV, _parse_provider_spans),
     "structure_spans": (STRUCTURE_SPANS_ENV, _parse_bool),
+    "metadata_attributes": (METADATA_ATTRIBUTES_ENV, parse_metadata_attributes),
 }
 
 
@@ -181,3 +259,10 @@ def _warn_once(name: str, value: str, default: str) -> None:
         return
     _warned.add((name, value))
     _logger.warning("langchain-otel: invalid value %r for %s; using %s", value, name, default)
+
+
+def _warn_entry(name: str, entry: str, reason: str) -> None:
+    if (name, entry) in _warned:
+        return
+    _warned.add((name, entry))
+    _logger.warning("langchain-otel: %s entry %r ignored: %s", name, entry, reason)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_openai import ChatOpenAI
+from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
@@ -137,6 +137,19 @@ def make_model(server: FakeServer, **kwargs: Any) -> ChatOpenAI:
         "stream_usage": True,
     }
     return ChatOpenAI(**{**options, **kwargs})
+
+
+def make_embeddings(server: FakeServer, **kwargs: Any) -> OpenAIEmbeddings:
+    """The real OpenAIEmbeddings against the OpenAI fake (no tiktoken: its encoding is a
+    download)."""
+    options = {
+        "model": "text-embedding-3-small",
+        "base_url": f"{server.url}/v1",
+        "api_key": "sk-test-key",
+        "max_retries": 0,
+        "check_embedding_ctx_length": False,
+    }
+    return OpenAIEmbeddings(**{**options, **kwargs})
 
 
 # The usage every answer of the OpenAI fake reports (Chat Completions and Responses alike).

@@ -15,7 +15,7 @@ from opentelemetry.trace import StatusCode
 from tests.fakes import openai as fake
 from tests.fakes.server import loopback_clients
 from tests.helpers import metric_points, only_span, operation_spans
-from tests.providers.helpers import client_span, start_attributes
+from tests.providers.helpers import client_span, make_embeddings, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument")
 
@@ -32,14 +32,7 @@ def fake_api():
 
 
 def make_model(server, **kwargs) -> OpenAIEmbeddings:
-    options = {
-        "model": MODEL,
-        "base_url": f"{server.url}/v1",
-        "api_key": "sk-test-key",
-        "max_retries": 0,
-        "check_embedding_ctx_length": False,
-    }
-    return OpenAIEmbeddings(**{**options, **kwargs})
+    return make_embeddings(server, **{"model": MODEL, **kwargs})
 
 
 def expected(server, **extra) -> dict:
