@@ -20,7 +20,7 @@ from opentelemetry.trace import StatusCode
 
 from tests.fakes import openai as fake
 from tests.helpers import span_tree
-from tests.providers.helpers import make_model
+from tests.providers.helpers import make_model, run_totals
 from tests.test_provider_requests import expected
 
 pytestmark = [
@@ -69,10 +69,12 @@ def by_name(spans, name: str):
 
 
 def agent_attributes() -> dict:
+    """The run's own attributes, and what its two model calls add up to."""
     return {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "curator",
         "gen_ai.conversation.id": "thread-7",
+        **run_totals(calls=2),
     }
 
 
@@ -301,7 +303,7 @@ def test_the_agent_name_is_only_the_one_the_application_gave(fake_server, span_e
 
     (agent,) = [s for s in span_exporter.get_finished_spans() if s.parent is None]
     assert agent.name == "invoke_agent"  # not LangGraph's default graph name
-    assert dict(agent.attributes) == {"gen_ai.operation.name": "invoke_agent"}
+    assert dict(agent.attributes) == {"gen_ai.operation.name": "invoke_agent", **run_totals(2)}
 
 
 def test_structure_spans_can_be_turned_off(fake_server, tracer_provider, span_exporter, instrument):
@@ -345,3 +347,75 @@ def test_nothing_of_a_run_is_kept_after_it(fake_server, tracer_provider, instrum
     gc.collect()
 
     assert [ref() for ref in kept] == [None, None, None]
+
+
+def test_an_agent_adds_up_every_model_call_of_its_run(fake_server, span_exporter):
+    """A marked agent graph whose first node is a ReAct agent (two OpenAI calls) and whose
+    second node asks Claude once: the outer agent sums all three calls and takes its provider
+    and finish reasons from the final answer, Claude's; the inner agent has its own two."""
+    from langchain_anthropic import ChatAnthropic  # noqa: PLC0415
+    from langgraph.graph import END, START, MessagesState, StateGraph  # noqa: PLC0415
+
+    from tests.fakes import anthropic as fake_anthropic  # noqa: PLC0415
+
+    fake_anthropic.install(fake_server)
+    claude = ChatAnthropic(
+        model="claude-sonnet-4-5", base_url=fake_server.url, api_key="sk-ant-test", max_retries=0
+    )
+
+    def review(state: MessagesState) -> dict:
+        return {"messages": [claude.invoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("research", react_agent(fake_server))
+    builder.add_node("review", review)
+    builder.add_edge(START, "research")
+    builder.add_edge("research", "review")
+    builder.add_edge("review", END)
+    desk = builder.compile(name="desk").with_config(metadata={"gen_ai.agent.name": "desk"})
+
+    desk.invoke(QUESTION)
+
+    spans = span_exporter.get_finished_spans()
+    (claude_call,) = [s for s in spans if s.name.startswith("chat ") and "claude" in s.name]
+    (outer,) = by_name(spans, "invoke_agent desk")
+    (inner,) = by_name(spans, "invoke_agent curator")
+    assert {k: v for k, v in inner.attributes.items() if k in run_totals(2)} == run_totals(2)
+    openai_tokens = run_totals(2)
+    assert dict(outer.attributes) == {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": "desk",
+        "gen_ai.provider.name": "anthropic",  # the final answer's
+        "gen_ai.response.finish_reasons": claude_call.attributes["gen_ai.response.finish_reasons"],
+        **{
+            key: openai_tokens.get(key, 0) + claude_call.attributes.get(key, 0)
+            for key in (
+                "gen_ai.usage.input_tokens",
+                "gen_ai.usage.output_tokens",
+                "gen_ai.usage.cache_read.input_tokens",
+            )
+        },
+    }
+    assert claude_call.attributes["gen_ai.response.finish_reasons"] == ("end_turn",)
+
+
+async def test_parallel_model_calls_in_one_run_are_all_counted(fake_server, span_exporter):
+    """Ten calls at once from one node (threads of a ``batch``): each adds to the run once."""
+    from langgraph.graph import END, START, MessagesState, StateGraph  # noqa: PLC0415
+
+    model = make_model(fake_server)
+
+    def fan_out(state: MessagesState) -> dict:
+        answers = model.batch(["Where is the Uruk tablet kept?"] * 10)
+        return {"messages": answers[-1:]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("fan_out", fan_out)
+    builder.add_edge(START, "fan_out")
+    builder.add_edge("fan_out", END)
+    graph = builder.compile().with_config(metadata={"gen_ai.agent.name": "fan"})
+
+    graph.invoke(QUESTION)
+
+    (agent,) = by_name(span_exporter.get_finished_spans(), "invoke_agent fan")
+    assert {k: v for k, v in agent.attributes.items() if k in run_totals(10)} == run_totals(10)

@@ -204,14 +204,22 @@ def assert_agent_tree(spans: list[ReceivedSpan], service: str) -> list[ReceivedS
         "INTERNAL",
         "langchain_otel",
     )
+    children = sorted(
+        (s for s in spans if s.parent_span_id == agent.span_id), key=lambda s: s.start_ns
+    )
+    chats = [c for c in children if c.name.startswith("chat ")]
     assert agent.attributes == {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "archaeology_assistant",
         "gen_ai.conversation.id": "demo-1",
+        # what its model calls add up to: the final answer's provider and finish reason
+        "gen_ai.provider.name": "openai",
+        "gen_ai.response.finish_reasons": ("stop",),
+        **{
+            key: sum(c.attributes[key] for c in chats)
+            for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
+        },
     }
-    children = sorted(
-        (s for s in spans if s.parent_span_id == agent.span_id), key=lambda s: s.start_ns
-    )
     assert [(c.name, c.kind) for c in children] == [
         ("chat gpt-4o-mini", "CLIENT"),
         ("execute_tool find_city", "INTERNAL"),

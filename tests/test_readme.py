@@ -11,9 +11,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from langchain_otel import ChatContent, config, providers
-from langchain_otel._semconv import SCHEMA_URL, SEMCONV_VERSION
+from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel.providers import ChatRequest
 from tests.otlp_receiver import OtlpReceiver
+from tests.semconv.conformance import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -44,10 +45,10 @@ def test_documented_defaults_and_arguments_match_the_settings():
         assert str(shown).lower() == default.lower(), variable
 
 
-def test_the_conventions_version_and_schema_url_are_the_ones_we_emit():
-    major_minor = SEMCONV_VERSION.rsplit(".", 1)[0]
-    assert f"semantic conventions v{major_minor}" in README
+def test_the_registry_commit_and_schema_url_are_the_ones_we_follow():
+    source = REGISTRY["source"]
     assert f"`{SCHEMA_URL}`" in README
+    assert f"`{source['commit'][:7]}`" in README
 
 
 def test_the_redaction_example_works():

@@ -54,7 +54,8 @@ def test_a_failing_result_reader_still_ends_the_span(monkeypatch, span_exporter)
     (span,) = span_exporter.get_finished_spans()
     assert dict(span.attributes) == {
         "gen_ai.operation.name": "retrieval",
-        "gen_ai.retrieval.top_k": 3,
+        "gen_ai.request.top_k": 3.0,
+        "langchain_otel.retriever.type": "KeywordRetriever",
     }
 
 

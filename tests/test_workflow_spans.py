@@ -20,7 +20,7 @@ from typing_extensions import TypedDict
 
 from tests.fakes._script import ANSWER
 from tests.helpers import span_tree
-from tests.providers.helpers import make_model
+from tests.providers.helpers import make_model, run_totals
 from tests.test_agent_spans import CHAT, FIND, ONE_TOOL_RUN, QUESTION, TOOLS, by_name, find_museum
 
 pytestmark = [
@@ -126,6 +126,7 @@ def test_an_application_marks_its_own_graph_as_an_agent(fake_server, span_export
         "gen_ai.agent.id": "scribe-v2",
         "gen_ai.agent.description": "Drafts catalogue entries",
         "gen_ai.conversation.id": "t-9",
+        **run_totals(calls=1),  # its one model call
     }
 
 
@@ -206,6 +207,7 @@ async def test_agent_executor_is_an_agent(style, fake_server, span_exporter):
     assert dict(root.attributes) == {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "catalogue-assistant",
+        **run_totals(calls=2),
     }
     (tool_span,) = by_name(spans, "execute_tool find_museum")
     assert tool_span.attributes["gen_ai.tool.name"] == find_museum.name

@@ -30,7 +30,7 @@ from langchain_otel._errors import error_description, error_type, exception_even
 from langchain_otel._invocation import ChatTelemetry
 from langchain_otel._lifecycle import ACTIVE_EMBEDDING_KEY
 from langchain_otel._run_context import config_parts
-from langchain_otel._structure import call_attributes
+from langchain_otel._structure import call_attributes, enclosing_run
 from langchain_otel._structure_wrappers import LazyPatches, Target
 from langchain_otel._values import MAX_TEXT_LENGTH, safe_text, sanitized
 from langchain_otel._wrappers import traced_arequest, traced_request
@@ -186,7 +186,7 @@ class EmbeddingSpans:
             # An embedding call has no config: its run context is the ambient one's and its run's.
             metadata, configurable = config_parts()
             span_only = call_attributes(
-                telemetry.run_context, context.get_current(), metadata, configurable
+                telemetry.run_context, enclosing_run(context.get_current()), metadata, configurable
             )
             invocation = EmbeddingInvocation(telemetry, mapper, model, request_kwargs, attributes)
             request_model = attributes.get(sc.REQUEST_MODEL)

@@ -55,7 +55,7 @@ from langchain_otel._run_context import (
     call_input,
     config_parts,
 )
-from langchain_otel._structure import call_attributes
+from langchain_otel._structure import StructureInvocation, call_attributes, enclosing_run
 from langchain_otel._values import MAX_TEXT_LENGTH, as_count, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
@@ -254,7 +254,8 @@ class ChatTelemetry:
                 metadata, configurable = run_metadata, ambient_config().get("configurable")
             else:
                 metadata, configurable = config_parts(config)
-            span_only = call_attributes(self.run_context, current, metadata, configurable)
+            run = enclosing_run(current)
+            span_only = call_attributes(self.run_context, run, metadata, configurable)
             prompt = self.prompts.used_for(sent) if self.prompts is not None else None
             if prompt is not None:
                 span_only.update(prompt.attributes())
@@ -294,6 +295,7 @@ class ChatTelemetry:
         invocation = ChatInvocation(self, mapper, span, request, attributes, start_ns, start_clock)
         invocation.span_only = span_only
         invocation.prompt = prompt
+        invocation.run = run
         invocation.client_decides = on_wire is not None
         invocation.completion = completion
         invocation.awaits_fallback = awaits_fallback
@@ -471,6 +473,7 @@ class ChatInvocation:
         "prompt",
         "recording",
         "result",
+        "run",
         "span",
         "span_only",
         "streaming",
@@ -525,6 +528,8 @@ class ChatInvocation:
         self.span_only: Attributes = {}
         #: The named prompt template that produced the messages, if one did.
         self.prompt: PromptUse | None = None
+        #: The agent or workflow run the request is part of: it adds up the run's calls.
+        self.run: StructureInvocation | None = None
 
     # -- what happened (told by the wrappers) ------------------------------------------------
 
@@ -650,6 +655,17 @@ class ChatInvocation:
             span_attributes = self._record(response, error, elapsed_ns)
         except Exception:
             _logger.debug("langchain-otel: recording the response failed", exc_info=True)
+        totals = self.run.totals if self.run is not None else None
+        if totals is not None and response is not None:
+            try:  # the answer counts towards its run: tokens, and maybe the final answer
+                totals.add(
+                    self._start_clock + elapsed_ns,
+                    self._attributes.get(sc.PROVIDER_NAME),
+                    span_attributes.get(sc.RESPONSE_FINISH_REASONS),
+                    span_attributes,
+                )
+            except Exception:
+                _logger.debug("langchain-otel: adding the call to its run failed", exc_info=True)
         if self.recording:
             try:
                 self.span.set_attributes(sanitized({**request_attributes, **span_attributes}))
@@ -673,6 +689,7 @@ class ChatInvocation:
         self.result = None
         self.content_input = None
         self.chunks = _NO_CHUNKS
+        self.run = None
 
     def _response(self) -> ChatResponse | None:
         """The answer's view: per chunk for a streamed request, else the whole result."""

@@ -60,7 +60,7 @@ _PUBLISHED_FIELDS = (
     ("usage_input_tokens", sc.USAGE_INPUT_TOKENS),
     ("usage_output_tokens", sc.USAGE_OUTPUT_TOKENS),
     ("usage_cache_read_input_tokens", sc.USAGE_CACHE_READ_INPUT_TOKENS),
-    ("usage_cache_write_input_tokens", sc.USAGE_CACHE_WRITE_INPUT_TOKENS),
+    ("usage_cache_write_input_tokens", sc.USAGE_CACHE_CREATION_INPUT_TOKENS),
     ("usage_reasoning_output_tokens", sc.USAGE_REASONING_OUTPUT_TOKENS),
     ("server_address", sc.SERVER_ADDRESS),
     ("server_port", sc.SERVER_PORT),

@@ -48,7 +48,7 @@ class RequestFields:
                 (sc.REQUEST_TEMPERATURE, self.temperature, as_float),
                 (sc.REQUEST_MAX_TOKENS, self.max_tokens, as_int),
                 (sc.REQUEST_TOP_P, self.top_p, as_float),
-                (sc.REQUEST_TOP_K, self.top_k, as_int),
+                (sc.REQUEST_TOP_K, self.top_k, as_float),  # a double in the registry
                 (sc.REQUEST_SEED, self.seed, as_int),
                 (sc.REQUEST_FREQUENCY_PENALTY, self.frequency_penalty, as_float),
                 (sc.REQUEST_PRESENCE_PENALTY, self.presence_penalty, as_float),

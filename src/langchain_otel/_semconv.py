@@ -1,20 +1,22 @@
 """GenAI semantic-convention names used by this package, spelled once.
 
-Local constants rather than ``opentelemetry.semconv._incubating``: that module marks every
-``gen_ai`` name as moved, lacks the newest ones (``cache_write``) and is private API.
+The registry of ``semantic-conventions-genai`` is the truth: ``tests/semconv/registry.json`` is a
+generated snapshot of it (with the commit it came from), and ``tests/test_semconv_registry.py``
+checks every span, event and metric we emit against it. Local constants rather than
+``opentelemetry.semconv._incubating``: that module marks every ``gen_ai`` name as moved and is
+private API.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-# The semantic conventions release we follow, and its published schema URL: the tracer, meter and
-# event logger carry it as their scope's schema_url. (A string, not
-# ``opentelemetry.semconv.schemas.Schemas.V1_41_0``: older supported releases lack that member.)
-SEMCONV_VERSION: Final = "1.41.0"
-SCHEMA_URL: Final = f"https://opentelemetry.io/schemas/{SEMCONV_VERSION}"
+# The schema URL of the registry version we follow (its manifest's ``schema_url``: the GenAI
+# registry has no release yet, so a development version): the tracer, meter and event logger carry
+# it as their scope's schema_url. tests/test_semconv_registry.py checks it against the snapshot.
+SCHEMA_URL: Final = "https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev"
 
-# Span and metric attributes (GenAI semantic conventions v1.41 + semantic-conventions-genai).
+# Span and metric attributes.
 OPERATION_NAME: Final = "gen_ai.operation.name"
 PROVIDER_NAME: Final = "gen_ai.provider.name"
 REQUEST_MODEL: Final = "gen_ai.request.model"
@@ -37,7 +39,7 @@ RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
 USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
 USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
 USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
-USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
 USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 TOKEN_TYPE: Final = "gen_ai.token.type"
 INPUT_MESSAGES: Final = "gen_ai.input.messages"
@@ -62,13 +64,13 @@ TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
 TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
 TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
 DATA_SOURCE_ID: Final = "gen_ai.data_source.id"
-# The latest conventions name the retriever's k ``gen_ai.retrieval.top_k`` (v1.41 used the
-# sampling parameter ``gen_ai.request.top_k`` for it).
-RETRIEVAL_TOP_K: Final = "gen_ai.retrieval.top_k"
 RETRIEVAL_QUERY_TEXT: Final = "gen_ai.retrieval.query.text"
 RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
 # Ours (no convention counts returned documents): how many documents the retriever returned.
 RETRIEVAL_DOCUMENT_COUNT: Final = "langchain_otel.retrieval.document_count"
+# Ours: what an unnamed retriever is (the vector store's class, else the retriever's): the
+# conventions name its span ``retrieval``, with no data source.
+RETRIEVER_TYPE: Final = "langchain_otel.retriever.type"
 
 # Prompts (semantic-conventions-genai registry: gen_ai.prompt.name). The registry defines no
 # version or variables attribute yet: ours, until it does.

@@ -16,6 +16,7 @@ graph's run: its own span, a child.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from langchain_otel._content import ChatContent, ContentRecorder
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
 from langchain_otel._lifecycle import ACTIVE_STRUCTURE_KEY
 from langchain_otel._run_context import RunContext, config_parts
-from langchain_otel._values import MAX_TEXT_LENGTH, Attributes, safe_text, sanitized
+from langchain_otel._values import MAX_TEXT_LENGTH, Attributes, as_count, safe_text, sanitized
 
 _logger = logging.getLogger(__name__)
 
@@ -86,16 +87,20 @@ def current_structure(current: Context | None = None) -> StructureInvocation | N
     return invocation if isinstance(invocation, StructureInvocation) else None
 
 
+def enclosing_run(current: Context) -> StructureInvocation | None:
+    """The innermost agent or workflow run the work running in ``current`` belongs to."""
+    enclosing = current_structure(current)
+    return enclosing.run if enclosing is not None else None
+
+
 def call_attributes(
     run_context: RunContext,
-    current: Context,
+    run: StructureInvocation | None,
     metadata: Mapping[str, Any] | None,
     configurable: Mapping[str, Any] | None,
 ) -> Attributes:
-    """The run context of a model or embedding call made in ``current``: its own metadata's,
-    what the enclosing run passed down, and that run's agent."""
-    enclosing = current_structure(current)
-    run = enclosing.run if enclosing is not None else None
+    """The run context of a model or embedding call made inside ``run``: its own metadata's,
+    what the run passed down, and the run's agent."""
     attributes = run_context.attributes(
         metadata, configurable, run.passed_down if run is not None else None
     )
@@ -182,6 +187,7 @@ class StructureTelemetry:
             invocation.run = invocation
             invocation.passed_down = self.run_context.passed_down(run_attributes)
             invocation.agent_name = agent_name
+            invocation.totals = RunTotals(reported=agent, parent=enclosing_run)
             if awaits_stream and started.inner_stream:
                 invocation.awaits_stream = id(owner)
         elif enclosing is not None:
@@ -216,6 +222,72 @@ class StructureStreams:
         return telemetry.start(self._operation, owner, args, kwargs)
 
 
+#: The token counts an agent's span sums over its run's model calls (the registry's usage group).
+_SUMMED = (
+    sc.USAGE_INPUT_TOKENS,
+    sc.USAGE_OUTPUT_TOKENS,
+    sc.USAGE_CACHE_READ_INPUT_TOKENS,
+    sc.USAGE_CACHE_CREATION_INPUT_TOKENS,
+)
+
+
+class RunTotals:
+    """What a run's model calls add up to, its nested runs' included: the tokens summed, and the
+    provider and finish reasons of the final answer, the call that ended last (one provider: it;
+    several: the one that answered last). Calls may end in several threads at once (parallel
+    tools): each addition takes the lock."""
+
+    __slots__ = (
+        "_lock",
+        "_parent",
+        "_reported",
+        "finish_reasons",
+        "last_end",
+        "provider",
+        "tokens",
+    )
+
+    def __init__(self, reported: bool, parent: StructureInvocation | None) -> None:
+        self._lock = threading.Lock()
+        #: Whether the run's span reports the totals (an agent's does; a workflow's passes them on).
+        self._reported = reported
+        self._parent = parent
+        self.last_end = -1
+        self.provider: str | None = None
+        self.finish_reasons: object = None
+        self.tokens: dict[str, int] = {}
+
+    def add(self, end: int, provider: object, finish_reasons: object, tokens: Attributes) -> None:
+        """One model call (or a nested run's totals) that ended at monotonic time ``end``."""
+        with self._lock:
+            for key in _SUMMED:
+                count = as_count(tokens.get(key))
+                if count is not None:
+                    self.tokens[key] = self.tokens.get(key, 0) + count
+            if end >= self.last_end:
+                self.last_end = end
+                self.provider = provider if isinstance(provider, str) else None
+                self.finish_reasons = finish_reasons
+
+    def close(self) -> None:
+        """The run ended: its totals join its parent run's."""
+        parent = self._parent.totals if self._parent is not None else None
+        if parent is not None and self.last_end >= 0:
+            parent.add(self.last_end, self.provider, self.finish_reasons, dict(self.tokens))
+        self._parent = None
+
+    def attributes(self) -> Attributes:
+        """An agent's: the provider, the final finish reasons and the summed tokens, when known."""
+        if not self._reported:
+            return {}
+        attributes: Attributes = dict(self.tokens)
+        if self.provider is not None:
+            attributes[sc.PROVIDER_NAME] = self.provider
+        if isinstance(self.finish_reasons, (list, tuple)):
+            attributes[sc.RESPONSE_FINISH_REASONS] = list(self.finish_reasons)
+        return attributes
+
+
 class StructureInvocation:
     """One traced agent, workflow, tool or retrieval run."""
 
@@ -236,6 +308,7 @@ class StructureInvocation:
         "recording",
         "run",
         "span",
+        "totals",
     )
 
     def __init__(
@@ -260,6 +333,8 @@ class StructureInvocation:
         #: the name of the agent they work for (its own, or its enclosing run's).
         self.passed_down: Attributes = {}
         self.agent_name: str | None = None
+        #: A run's: what its model calls add up to (None for a tool or a retrieval).
+        self.totals: RunTotals | None = None
         #: ``id`` of the owner whose own inner stream this run adopts (``invoke`` -> ``stream``).
         self.awaits_stream: int | None = None
         #: A failure LangChain turned into the result (a handled ``ToolException``).
@@ -306,6 +381,12 @@ class StructureInvocation:
         self._ended = True
         end_ns = self._start_ns + (_clock() - self._start_clock)
         span = self.span
+        totals = self.totals
+        if totals is not None:
+            try:
+                totals.close()  # an agent's: its attributes; every run's: added to its parent
+            except Exception:
+                _logger.debug("langchain-otel: adding up the run's calls failed", exc_info=True)
         if self.recording:
             try:
                 self._record(result, error)
@@ -322,11 +403,13 @@ class StructureInvocation:
             _logger.debug("langchain-otel: ending the span failed", exc_info=True)
         # The context holds this invocation: drop what it refers to so it is freed now.
         self.context = _EMPTY_CONTEXT
-        self.content_input = self.last_state = self.handled = None
+        self.content_input = self.last_state = self.handled = self.totals = None
 
     def _record(self, result: object, error: BaseException | None) -> None:
         operation = self.operation
         attributes = operation.result_attributes(result) if error is None else {}
+        if self.totals is not None:
+            attributes.update(self.totals.attributes())
         kind = None
         failure = error or self.handled
         if failure is not None:

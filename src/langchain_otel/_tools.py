@@ -17,7 +17,7 @@ from langchain_otel import _semconv as sc
 from langchain_otel._content import ChatContent, truncate, truncate_values
 from langchain_otel._run_context import call_config
 from langchain_otel._structure import Start
-from langchain_otel._values import Attributes, as_int
+from langchain_otel._values import Attributes, as_float, as_int
 
 if TYPE_CHECKING:
     from langchain_core.messages import ToolMessage
@@ -112,11 +112,12 @@ def _is_error_answer(result: object) -> bool:
 
 
 class Retrieval:
-    """``BaseRetriever.invoke(input, config)``: ``retrieval {name}``.
+    """``BaseRetriever.invoke(input, config)``: ``retrieval {gen_ai.data_source.id}``.
 
-    The name is the one the application gave (the call's ``run_name``, the retriever's ``name``),
-    which is also ``gen_ai.data_source.id``; else the vector store's class
-    (``VectorStoreRetriever``), else the retriever's class, with no ``gen_ai.data_source.id``.
+    The data source is the one the application named (the call's ``run_name``, the retriever's
+    ``name``); an unnamed retriever's span is just ``retrieval``, as the conventions name it, and
+    ``langchain_otel.retriever.type`` says what it is: the vector store's class
+    (``InMemoryVectorStore``), else the retriever's.
     """
 
     def start(
@@ -125,18 +126,20 @@ class Retrieval:
         config = call_config(args, kwargs)
         run_name = config.get("run_name") if isinstance(config, Mapping) else None
         given = next((n for n in (run_name, getattr(owner, "name", None)) if _text(n)), None)
-        attributes: Attributes = {sc.OPERATION_NAME: sc.OPERATION_RETRIEVAL}
+        store = getattr(owner, "vectorstore", None)
+        attributes: Attributes = {
+            sc.OPERATION_NAME: sc.OPERATION_RETRIEVAL,
+            sc.RETRIEVER_TYPE: type(store if store is not None else owner).__name__,
+        }
+        name = sc.OPERATION_RETRIEVAL
         if isinstance(given, str):
-            name = given
+            name = f"{name} {given}"
             attributes[sc.DATA_SOURCE_ID] = given
-        else:
-            store = getattr(owner, "vectorstore", None)
-            name = type(store if store is not None else owner).__name__
         top_k = _top_k(owner)
         if top_k is not None:
-            attributes[sc.RETRIEVAL_TOP_K] = top_k
+            attributes[sc.REQUEST_TOP_K] = top_k
         return Start(
-            name=f"{sc.OPERATION_RETRIEVAL} {name}",
+            name=name,
             kind=SpanKind.CLIENT,
             attributes=attributes,
             content_input=args[0] if args else kwargs.get("input"),
@@ -169,13 +172,14 @@ class Retrieval:
         return content
 
 
-def _top_k(retriever: Any) -> int | None:
-    """The number of documents asked for: ``search_kwargs["k"]`` (vector stores) or ``k``."""
+def _top_k(retriever: Any) -> float | None:
+    """The number of documents asked for: ``search_kwargs["k"]`` (vector stores) or ``k``, as
+    ``gen_ai.request.top_k`` takes it (a double)."""
     search_kwargs = getattr(retriever, "search_kwargs", None)
     k = search_kwargs.get("k") if isinstance(search_kwargs, Mapping) else None
     if k is None:
         k = getattr(retriever, "k", None)
-    return as_int(k)
+    return as_float(k) if as_int(k) is not None else None
 
 
 def _text(value: object) -> bool:

@@ -222,8 +222,12 @@ def as_count(value: object) -> int | None:
 
 
 def as_float(value: object) -> float | None:
+    """A number as a double (an int beyond float range: None, not an OverflowError)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            return None
     return None
 
 

@@ -9,6 +9,24 @@ import pytest
 from tests.fakes import bedrock as fake_bedrock
 from tests.fakes.server import FakeServer
 from tests.providers.helpers import EMBED_STYLES, STYLES, Call, Embed
+from tests.semconv.conformance import metric_problems, span_problems
+
+
+@pytest.fixture(autouse=True)
+def conforms_to_the_registry(span_exporter, metric_reader) -> Iterator[None]:
+    """Every span and metric point a provider test made conforms to the GenAI registry
+    (``tests/semconv``): names, types, required attributes, span names and kinds."""
+    yield
+    spans = [
+        span
+        for span in span_exporter.get_finished_spans()
+        if span.instrumentation_scope is not None
+        and span.instrumentation_scope.name == "langchain_otel"
+    ]  # ours: not the test's own spans, nor a provider layer's
+    problems = [problem for span in spans for problem in span_problems(span)]
+    if metric_reader.get_metrics_data() is not None:
+        problems += metric_problems(metric_reader)
+    assert problems == []
 
 
 @pytest.fixture(scope="module")

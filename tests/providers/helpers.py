@@ -161,6 +161,20 @@ OPENAI_USAGE_ATTRIBUTES = {
 }
 
 
+def run_totals(calls: int) -> dict[str, Any]:
+    """What an agent's span adds up over ``calls`` answers of the OpenAI fake: their tokens, and
+    the provider and finish reason of the last one (the final answer)."""
+    return {
+        "gen_ai.provider.name": "openai",
+        "gen_ai.response.finish_reasons": ("stop",),
+        **{
+            key: count * calls
+            for key, count in OPENAI_USAGE_ATTRIBUTES.items()
+            if key != "gen_ai.usage.reasoning.output_tokens"  # not summed: not in the group
+        },
+    }
+
+
 def openai_attributes(server: FakeServer, *, stream: bool) -> dict[str, Any]:
     """Every attribute of a :func:`make_model` call without request parameters, answered by the
     session's OpenAI fake."""

@@ -49,7 +49,7 @@ def expected(server, *, stream: bool, model: str = SEED_MODEL) -> dict:
         **start_attributes(server, "anthropic", model, stream=stream),
         "gen_ai.request.max_tokens": 512,
         "gen_ai.request.temperature": 0.3,
-        "gen_ai.request.top_k": 40,
+        "gen_ai.request.top_k": 40.0,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": fake.served_model(model),
@@ -83,7 +83,7 @@ CACHE_ATTRIBUTES = {
     "gen_ai.usage.input_tokens": 1297,
     "gen_ai.usage.output_tokens": 296,
     "gen_ai.usage.cache_read.input_tokens": 1024,
-    "gen_ai.usage.cache_write.input_tokens": 256,
+    "gen_ai.usage.cache_creation.input_tokens": 256,
 }
 
 
@@ -158,7 +158,7 @@ def test_request_params_from_model_kwargs_and_call(server, span_exporter):
 
     span = only_chat_span(span_exporter)
     assert span.attributes["gen_ai.request.temperature"] == 0.1
-    assert span.attributes["gen_ai.request.top_k"] == 5
+    assert span.attributes["gen_ai.request.top_k"] == 5.0
     assert span.attributes["gen_ai.request.stop_sequences"] == ("STOP",)
 
 

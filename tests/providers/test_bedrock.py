@@ -26,7 +26,7 @@ MODEL_KWARGS = {"temperature": 0.3, "max_tokens": 512, "top_k": 40}
 REQUEST_ATTRIBUTES = {
     "gen_ai.request.temperature": 0.3,
     "gen_ai.request.max_tokens": 512,
-    "gen_ai.request.top_k": 40,
+    "gen_ai.request.top_k": 40.0,
 }
 
 
@@ -91,7 +91,7 @@ CACHE_ATTRIBUTES = {
     "gen_ai.usage.input_tokens": 1299,
     "gen_ai.usage.output_tokens": 371,
     "gen_ai.usage.cache_read.input_tokens": 1024,
-    "gen_ai.usage.cache_write.input_tokens": 256,
+    "gen_ai.usage.cache_creation.input_tokens": 256,
 }
 
 
@@ -148,7 +148,7 @@ def test_request_params_fields_kwargs_and_model_kwargs(server, span_exporter):
     body = server.requests[-1].json()
     assert (body["temperature"], body["top_k"], body["top_p"]) == (0.7, 5, 0.8)
     assert span.attributes["gen_ai.request.temperature"] == 0.7
-    assert span.attributes["gen_ai.request.top_k"] == 5
+    assert span.attributes["gen_ai.request.top_k"] == 5.0
     assert span.attributes["gen_ai.request.top_p"] == 0.8
     assert "gen_ai.request.max_tokens" not in span.attributes  # langchain-aws's 1024 default
 

@@ -31,7 +31,7 @@ REQUEST_ATTRIBUTES = {
     "gen_ai.request.temperature": 0.3,
     "gen_ai.request.top_p": 0.9,
     "gen_ai.request.max_tokens": 512,
-    "gen_ai.request.top_k": 40,
+    "gen_ai.request.top_k": 40.0,
 }
 
 
@@ -104,7 +104,7 @@ def cache_expected(server) -> dict:
         "gen_ai.usage.input_tokens": 1299,
         "gen_ai.usage.output_tokens": 371,
         "gen_ai.usage.cache_read.input_tokens": 1024,
-        "gen_ai.usage.cache_write.input_tokens": 256,
+        "gen_ai.usage.cache_creation.input_tokens": 256,
     }
 
 
@@ -167,7 +167,7 @@ def test_call_kwargs_override_fields(server, span_exporter):
     assert span.attributes["gen_ai.request.temperature"] == 0.1
     assert span.attributes["gen_ai.request.max_tokens"] == 64
     assert span.attributes["gen_ai.request.top_p"] == 0.9
-    assert span.attributes["gen_ai.request.top_k"] == 5
+    assert span.attributes["gen_ai.request.top_k"] == 5.0
     assert span.attributes["gen_ai.request.stop_sequences"] == ("STOP",)
 
 

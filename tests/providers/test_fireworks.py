@@ -43,7 +43,7 @@ def expected(server, *, stream: bool) -> dict:
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 200,
         "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
+        "gen_ai.request.top_k": 40.0,
         "gen_ai.request.seed": 7,
         "gen_ai.request.stop_sequences": ("END",),
         "gen_ai.response.model": MODEL,  # the requested one: the client reports no served model

@@ -42,7 +42,7 @@ REQUEST_ATTRIBUTES = {
     "gen_ai.request.temperature": 0.2,
     "gen_ai.request.max_tokens": 50,
     "gen_ai.request.top_p": 0.9,
-    "gen_ai.request.top_k": 40,
+    "gen_ai.request.top_k": 40.0,
     "gen_ai.request.seed": 7,
     "gen_ai.request.presence_penalty": 0.3,
     "gen_ai.request.frequency_penalty": 0.5,
@@ -220,7 +220,7 @@ def test_request_parameters_come_from_call_kwargs_first():
     assert params(candidate_count=1, stop_sequences=["B"], top_k=5, max_output_tokens=9) == {
         "gen_ai.request.temperature": 0.7,
         "gen_ai.request.stop_sequences": ["B"],
-        "gen_ai.request.top_k": 5,
+        "gen_ai.request.top_k": 5.0,
         "gen_ai.request.max_tokens": 9,
     }
     assert params(stop=["C"], stop_sequences=["B"])["gen_ai.request.stop_sequences"] == ["C"]

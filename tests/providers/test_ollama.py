@@ -26,7 +26,7 @@ REQUEST_ATTRIBUTES = {
     "gen_ai.request.temperature": 0.2,
     "gen_ai.request.max_tokens": 50,  # num_predict
     "gen_ai.request.top_p": 0.9,
-    "gen_ai.request.top_k": 40,
+    "gen_ai.request.top_k": 40.0,
     "gen_ai.request.seed": 7,
 }
 ANSWER_TOKENS = 10  # the fake counts one token per word

@@ -74,7 +74,7 @@ def request_attributes(model: str) -> dict:
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 50,
         "gen_ai.request.top_p": 0.9,
-        "gen_ai.request.top_k": 40,
+        "gen_ai.request.top_k": 40.0,
         "gen_ai.request.seed": 7,
     }
 

@@ -3,16 +3,17 @@
 ``python -m pytest -p langchain_otel_on ...`` (this directory on ``PYTHONPATH``) instruments
 before the suite collects: a recording tracer provider (spans are counted, then dropped), a meter
 provider with a reader, content capture on spans and events and a metadata mapping, so every code
-path of ours runs under LangChain's and LangGraph's own tests. The terminal summary says how many
-spans of each operation the suite made. ``LANGCHAIN_OTEL_UPSTREAM=off`` loads the plugin without
-instrumenting: the same run, for the baseline.
+path of ours runs under LangChain's and LangGraph's own tests. Each process (pytest-xdist workers
+too) appends how many spans of each operation it made to ``LANGCHAIN_OTEL_UPSTREAM_REPORT``, when
+set, as a JSON line. ``LANGCHAIN_OTEL_UPSTREAM=off`` loads the plugin without instrumenting: the
+same run, for the baseline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
-from typing import Any
 
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
@@ -44,7 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _counts:
-        spans = ", ".join(f"{operation}: {n}" for operation, n in sorted(_counts.items()))
-        terminalreporter.write_line(f"langchain-otel spans recorded: {spans}")
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    report = os.environ.get("LANGCHAIN_OTEL_UPSTREAM_REPORT")
+    if report and os.environ.get("LANGCHAIN_OTEL_UPSTREAM", "on") != "off":
+        with open(report, "a") as out:
+            out.write(json.dumps(dict(_counts)) + "\n")

@@ -347,10 +347,10 @@ class _DetailCategories:
 _INPUT_DETAILS = _DetailCategories(
     {
         "cache_read": sc.USAGE_CACHE_READ_INPUT_TOKENS,
-        "cache_creation": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+        "cache_creation": sc.USAGE_CACHE_CREATION_INPUT_TOKENS,
         # Anthropic's cache TTL split (LangChain then reports cache_creation as 0).
-        "ephemeral_5m_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
-        "ephemeral_1h_input_tokens": sc.USAGE_CACHE_WRITE_INPUT_TOKENS,
+        "ephemeral_5m_input_tokens": sc.USAGE_CACHE_CREATION_INPUT_TOKENS,
+        "ephemeral_1h_input_tokens": sc.USAGE_CACHE_CREATION_INPUT_TOKENS,
     }
 )
 _OUTPUT_DETAILS = _DetailCategories({"reasoning": sc.USAGE_REASONING_OUTPUT_TOKENS})

@@ -23,7 +23,7 @@ from typing import Any
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import ChatRequest, RequestFields, extract_request_params
-from langchain_otel._values import Attributes, as_int
+from langchain_otel._values import Attributes, as_float
 from langchain_otel.providers._base import first_str
 from langchain_otel.providers.bedrock import BedrockRuntimeMapper
 
@@ -69,7 +69,7 @@ class BedrockConverseMapper(BedrockRuntimeMapper):
                 kwargs, "additional_model_request_fields", "additionalModelRequestFields"
             ),
         )
-        top_k = as_int(fields.get("top_k", fields.get("topK")))
+        top_k = as_float(fields.get("top_k", fields.get("topK")))
         if top_k is not None:
             attributes[sc.REQUEST_TOP_K] = top_k
         guardrail = _first_mapping(kwargs, "guardrail_config", "guardrailConfig")
