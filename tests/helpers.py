@@ -43,9 +43,8 @@ STRUCTURE_PATCHED = (
 # Every (class or module, method) instrument() wraps on a current LangChain.
 PATCHED = (
     *(
-        (manager, method)
+        (manager, "on_llm_end")
         for manager in (CallbackManagerForLLMRun, AsyncCallbackManagerForLLMRun)
-        for method in ("on_llm_new_token", "on_llm_end")
     ),
     (BaseChatModel, "_generate_with_cache"),
     (BaseChatModel, "_agenerate_with_cache"),

@@ -13,15 +13,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForLLMRun
 from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.retrievers import BaseRetriever
@@ -276,6 +279,79 @@ def test_tokens_sent_through_a_copy_of_the_run_manager_reach_the_copys_handlers(
     assert through_copy == ["tok"]
     (span,) = chat_spans(span_exporter)
     assert span.attributes["gen_ai.request.stream"] is True  # the request's own token, seen
+
+
+class ChatStreamingInGenerate(ChatScripted):
+    """Has no ``_agenerate``: ``ainvoke`` runs ``_generate`` in an executor with the run
+    manager's sync twin (``get_sync()``), which reports each token."""
+
+    manager_types: list[type] = Field(default_factory=list)
+    _agenerate = BaseChatModel._agenerate
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.manager_types.append(type(run_manager))
+        for token in ("to", "k"):
+            run_manager.on_llm_new_token(
+                token, chunk=ChatGenerationChunk(message=AIMessageChunk(token))
+            )
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+async def test_tokens_reported_to_the_sync_twin_of_an_async_request_are_seen(
+    instrumented, span_exporter
+):
+    bare_model, bare_tokens = ChatStreamingInGenerate(), Tokens()
+    await bare_model.ainvoke("hi", {"callbacks": [bare_tokens]})
+    instrumented()
+    model, tokens = ChatStreamingInGenerate(), Tokens()
+
+    await model.ainvoke("hi", {"callbacks": [tokens]})
+
+    assert tokens.tokens == bare_tokens.tokens == ["to", "k"]
+    (span,) = chat_spans(span_exporter)
+    assert span.attributes["gen_ai.request.stream"] is True  # seen through the twin
+    (twin,) = model.manager_types
+    assert twin.__name__ == "CallbackManagerForLLMRun"
+    assert issubclass(twin, CallbackManagerForLLMRun)
+
+
+def test_a_run_manager_that_is_not_langchains_is_never_changed(instrumented, span_exporter):
+    instrumented()
+    manager = MagicMock(run_id=uuid.uuid4(), handlers=[], metadata={})
+    manager_type = type(manager)
+    seen = []
+
+    class ChatSeeingItsManager(ChatScripted):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            seen.append(type(run_manager))
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    ChatSeeingItsManager()._generate_with_cache([HumanMessage("hi")], run_manager=manager)
+
+    assert seen == [manager_type]
+    assert type(manager) is manager_type
+    assert len(chat_spans(span_exporter)) == 1
+
+
+def test_the_run_managers_class_is_restored_after_the_request(instrumented, span_exporter):
+    instrumented()
+    managers = []
+
+    class ChatKeepingItsManager(ChatScripted):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            managers.append((run_manager, type(run_manager)))
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    ChatKeepingItsManager().invoke("hi", {"callbacks": [Tokens()]})
+
+    ((manager, during),) = managers
+    assert type(manager) is CallbackManagerForLLMRun  # restored
+    assert during is not CallbackManagerForLLMRun and issubclass(during, CallbackManagerForLLMRun)
+    assert (during.__name__, during.__module__) == ("CallbackManagerForLLMRun", manager_module())
+
+
+def manager_module() -> str:
+    return CallbackManagerForLLMRun.__module__
 
 
 # -- 6. instrument/uninstrument cycles leave nothing behind ---------------------------------------

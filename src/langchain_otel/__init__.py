@@ -53,7 +53,6 @@ from langchain_otel._wrappers import (
     Wrapper,
     observed_cache_hit,
     observed_llm_end,
-    observed_new_token,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -118,16 +117,10 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
 
 
 def _callback_patches() -> list[Patch]:
-    """The run managers' callbacks: ``on_llm_new_token`` brings the chunks of a request that
-    streams inside ``invoke``; ``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the
-    stream yields text)."""
+    """``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the stream yields text)."""
     return [
-        (_CALLBACKS_MODULE, manager, method, wrapper())
+        (_CALLBACKS_MODULE, manager, "on_llm_end", observed_llm_end())
         for manager in ("CallbackManagerForLLMRun", "AsyncCallbackManagerForLLMRun")
-        for method, wrapper in (
-            ("on_llm_new_token", observed_new_token),
-            ("on_llm_end", observed_llm_end),
-        )
     ]
 
 

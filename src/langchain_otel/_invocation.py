@@ -56,6 +56,7 @@ from langchain_otel._run_context import (
     config_parts,
 )
 from langchain_otel._structure import StructureInvocation, call_attributes, enclosing_run
+from langchain_otel._token_tap import unwatch, watch
 from langchain_otel._values import MAX_TEXT_LENGTH, as_count, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
@@ -69,21 +70,6 @@ _EMPTY_CONTEXT = Context()
 # call's context is then made with one copy of the current one instead of two.
 _SPAN_KEY = next(iter(trace.set_span_in_context(INVALID_SPAN, Context())))
 _clock = time.monotonic_ns
-
-
-#: The requests in flight whose run managers' token callbacks are watched, by run id (as many
-#: as requests run at once: each leaves at its end).
-_TAPPED: dict[object, ChatInvocation] = {}
-
-
-def tapped_request(run_manager: object) -> ChatInvocation | None:
-    """The request whose run manager (or a copy of it) ``run_manager`` is, if it is watched."""
-    if not _TAPPED:  # every stream() chunk reports a token: the common case is one check
-        return None
-    try:
-        return _TAPPED.get(getattr(run_manager, "run_id", None))
-    except Exception:
-        return None
 
 
 def current_invocation(current: Context | None = None) -> ChatInvocation | None:
@@ -503,8 +489,8 @@ class ChatInvocation:
         self._start_clock = start_clock  # monotonic: every duration
         self._ended = False
         self.context: Context = _EMPTY_CONTEXT
-        #: The run id of the run manager whose token callbacks this request taps.
-        self.tapped: object = None
+        #: What watching this request's run manager needs to stop (``_token_tap.watch``).
+        self.tapped: tuple[object, type, object] | None = None
         #: A stream that LangChain may answer with one plain request (adopted once).
         self.awaits_fallback = False
         self.async_stream = False
@@ -554,26 +540,14 @@ class ChatInvocation:
 
     def tap_tokens(self, run_manager: object) -> None:
         """See the chunks LangChain reports to this request's run manager: they say the request
-        streamed on the wire, and carry its answer piece by piece.
-
-        The run manager is left as it is: the class's ``on_llm_new_token`` (wrapped once, see
-        :func:`tapped_request`) finds this request by the manager's run id, which a copy of the
-        manager and the sync twin LangChain makes for an executor share.
-        """
-        run_id = getattr(run_manager, "run_id", None)
-        if run_id is None:
-            return
-        try:
-            _TAPPED[run_id] = self
-        except Exception:  # an unhashable id: chunks go unseen
-            _logger.debug("langchain-otel: cannot tap the run manager", exc_info=True)
-            return
-        self.tapped = run_id
+        streamed on the wire, and carry its answer piece by piece (``_token_tap``)."""
+        if run_manager is not None:
+            self.tapped = watch(run_manager, self.request_chunk)
 
     def _untap(self) -> None:
-        run_id, self.tapped = self.tapped, None
-        if run_id is not None and _TAPPED.get(run_id) is self:
-            _TAPPED.pop(run_id, None)
+        tapped, self.tapped = self.tapped, None
+        if tapped is not None:
+            unwatch(tapped)
 
     def stream_chunk(self, chunk: Any) -> None:
         """A chunk ``stream``/``astream`` yielded (runs per chunk: one call, no helpers)."""

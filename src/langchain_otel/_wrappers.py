@@ -9,7 +9,6 @@
   ``_stream`` directly.
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
 - ``observed_llm_end`` on the run managers' ``on_llm_end``: a ``BaseLLM.stream``'s whole answer.
-- ``observed_new_token`` on the run managers' ``on_llm_new_token``: a request's streamed chunks.
 - The same request wrappers serve ``BaseLLM._generate_helper`` (``text_completion``) and the
   embedding classes' ``embed_*`` methods (``_embeddings.py``).
 
@@ -25,7 +24,7 @@ from typing import Any
 from opentelemetry import context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from langchain_otel._invocation import current_invocation, tapped_request
+from langchain_otel._invocation import current_invocation
 from langchain_otel._lifecycle import StreamStarter, Traced
 from langchain_otel._streams import astream_through, stream_through
 
@@ -157,23 +156,6 @@ def _completion_answer(response: object) -> bool:
         if isinstance(prompt, list)
         for generation in prompt
     )
-
-
-def observed_new_token() -> Wrapper:
-    """``on_llm_new_token`` (sync and async managers): a chunk LangChain reports for a request
-    whose span watches its run manager (streaming inside ``invoke``)."""
-
-    def wrapper(
-        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        invocation = tapped_request(instance)
-        if invocation is not None:
-            chunk = kwargs.get("chunk")
-            if chunk is not None:
-                invocation.request_chunk(chunk)
-        return wrapped(*args, **kwargs)
-
-    return wrapper
 
 
 def observed_cache_hit() -> Wrapper:
