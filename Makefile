@@ -11,7 +11,7 @@ COMPAT_VENV := .venv-openai-v2
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3)),$(PYTHON))
 
 .PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench bench-icount bench-profile \
-	bench-icount-profile clean
+	clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,44 +77,38 @@ test-matrix: .venv-oldest/.installed .venv-latest/.installed
 	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings -m matrix
 	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q -m matrix
 
-# The benchmarks' own venv: this package, langchain-core, langgraph (the graph op of the structure
-# rows) and the peer instrumentations (each optional: one that fails to install is skipped by the
-# bench, which says so in RESULTS.md).
+# The benchmarks' own venv: this package, langchain-core, langgraph (the graph ops), pyperf, and
+# the peer instrumentations (each optional: one that fails to install is left out of the tables).
 BENCH_VENV := .venv-bench
 BENCH_ARGS ?=
 ICOUNT_ARGS ?=
-ICOUNT_PROFILE_ARGS ?=
+PROFILE_ARGS ?= --profile langchain-otel-metrics-off --ops invoke
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/install.py
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3" langgraph
+	$(BENCH_VENV)/bin/pip install -q -e ".[otlp]" "langchain-core >= 0.3" langgraph "pyperf >= 2.6"
 	$(BENCH_VENV)/bin/python -m benchmarks.install
 	touch $@
 
-## bench: wall-time overhead per call vs uninstrumented, the floors doing the same work and the
-## peers; memory growth -> benchmarks/RESULTS.md, its wall-time part (not part of `make test`;
-## BENCH_ARGS="--rounds 3" etc.)
+## bench: wall time per call of every configuration with pyperf, and memory growth over 100k
+## calls -> benchmarks/RESULTS.md, those parts (not part of `make test`;
+## BENCH_ARGS="--ops invoke,stream --rigorous" etc.; --configs a,b times those alone, no memory)
 bench: $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python -m benchmarks.wall $(BENCH_ARGS)
 
 ## bench-icount: CPU instructions per call under valgrind's callgrind (deterministic, unmoved by
-## load), the same comparisons, and the targets -> benchmarks/RESULTS.md, its instruction-count
-## part, with the tool, graph, embed_query and completion rows (needs valgrind: apt-get install -y
-## valgrind; the default ops are invoke,stream,stream-2,tool,graph,embed_query,completion;
-## ICOUNT_ARGS="--ops invoke,stream,stream-2": the chat rows alone)
+## load), against the floors doing the same work, and the targets -> benchmarks/RESULTS.md, its
+## instruction-count part (needs valgrind; ICOUNT_ARGS="--ops invoke,stream,stream-2" etc.)
 bench-icount: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-icount needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount $(ICOUNT_ARGS)
 
-## bench-profile: cProfile of langchain-otel's invoke and stream -> benchmarks/PROFILE.md
+## bench-profile: one call's instructions (callgrind) and our and the SDK's functions by own time
+## (cProfile) -> benchmarks/PROFILE.md
+## (needs valgrind; PROFILE_ARGS="--profile langchain-otel --ops stream")
 bench-profile: $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python -m benchmarks.profiling
-
-## bench-icount-profile: instructions per call of each hot Python function (callgrind, metrics-off
-## invoke, sampled-out stream and their floors) -> benchmarks/PROFILE.md (needs valgrind)
-bench-icount-profile: $(BENCH_VENV)/.installed
-	@command -v valgrind >/dev/null || { echo "bench-icount-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
-	$(BENCH_VENV)/bin/python -m benchmarks.icount_profile $(ICOUNT_PROFILE_ARGS)
+	@command -v valgrind >/dev/null || { echo "bench-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
+	$(BENCH_VENV)/bin/python -m benchmarks.icount $(PROFILE_ARGS)
 
 ## clean: every venv and work directory the targets above create (the benchmarks' included), and
 ## the tools' caches

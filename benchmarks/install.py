@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.variants import PEERS
+from benchmarks.setups import PEERS
 
 WORK = Path(__file__).parent / ".work"
 STATUS = WORK / "install.json"

@@ -1,8 +1,8 @@
 """Memory growth of langchain-otel over many calls after warm-up.
 
 ``python -m benchmarks.memory --scenario NAME --calls N --out FILE``: one scenario in a fresh
-process, instrumented like the ``langchain-otel`` variant (Batch into a dropping exporter,
-metrics on). After the warm-up:
+process, instrumented like the ``langchain-otel`` configuration (Batch into a dropping exporter,
+metrics on); ``make bench`` runs both scenarios after the wall-time runs. After the warm-up:
 
 1. RSS is read before ``--calls`` calls (100k) and after each quarter of them: a leak grows it
    steadily, while the allocator's arenas settle after a while (so the last half is the tell);
@@ -22,18 +22,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import os
+import subprocess
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fake_chat import BenchChatModel
-from benchmarks.report import short_path
-from benchmarks.variants import BY_NAME
-from benchmarks.workloads import MESSAGES
+from benchmarks import setups
+from benchmarks.calls import MESSAGES
+from benchmarks.models import BenchChatModel
 
 TOP_SITES = 5
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -91,13 +92,12 @@ async def _run(call: Callable[[int], Awaitable[None]], start: int, count: int) -
 
 
 async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) -> dict[str, Any]:
-    pipeline = BY_NAME["langchain-otel"].make()
-    assert pipeline is not None
+    pipeline = setups.prepare("langchain-otel", "invoke", batch=True)
     call = SCENARIOS[scenario]()
     await _run(call, 0, warmup)
     pipeline.tracer_provider.force_flush()
     gc.collect()
-    exported_before = pipeline.spans_exported()
+    exported_before = pipeline.spans()
     # Phase 1: RSS over ``calls`` calls, read at each quarter.
     rss = [rss_bytes()]
     started = time.perf_counter()
@@ -108,7 +108,7 @@ async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) ->
         rss.append(rss_bytes())
     elapsed = time.perf_counter() - started
     pipeline.tracer_provider.force_flush()
-    spans = pipeline.spans_exported() - exported_before
+    spans = pipeline.spans() - exported_before
     # Phase 2: what ``traced_calls`` more calls allocate and leave alive, read at half-way too:
     # a leak grows in proportion to the calls, so the slope between the two readings shows it.
     gc.collect()
@@ -122,7 +122,8 @@ async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) ->
         traced.append(tracemalloc.get_traced_memory()[0])
     sites = tracemalloc.take_snapshot().statistics("lineno")[:TOP_SITES]
     tracemalloc.stop()
-    pipeline.shutdown()
+    pipeline.tracer_provider.shutdown()
+    pipeline.meter_provider.shutdown()
     return {
         "scenario": scenario,
         "calls": quarter * 4,
@@ -134,11 +135,62 @@ async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) ->
         "traced_growth": traced[-1],
         "traced_slope": (traced[1] - traced[0]) / half,
         "top_sites": [
-            f"{short_path(stat.traceback[0].filename)}:{stat.traceback[0].lineno}: "
+            f"{_short(stat.traceback[0].filename)}:{stat.traceback[0].lineno}: "
             f"{stat.size} B in {stat.count}"
             for stat in sites
         ],
     }
+
+
+RSS_LIMIT_KB = 256
+SLOPE_LIMIT = 2.0  # bytes per call: one leaked object per call is >= 48
+
+
+def run_all(python: str, work: Path) -> list[str]:
+    """Both scenarios, each in a fresh process: the memory part of ``RESULTS.md``."""
+    results = []
+    for scenario in sorted(SCENARIOS):
+        out = work / f"memory-{scenario}.json"
+        command = [python, "-m", "benchmarks.memory", "--scenario", scenario, "--out", str(out)]
+        subprocess.run(command, check=True)
+        results.append(json.loads(out.read_text()))
+    rows = []
+    sites = []
+    for r in results:
+        rss = r["rss_quarters"]
+        quarters = ", ".join(f"{(b - a) / 1024:+,.0f}" for a, b in itertools.pairwise(rss))
+        last_half = (rss[-1] - rss[2]) / 1024
+        holds = last_half <= RSS_LIMIT_KB and r["traced_slope"] <= SLOPE_LIMIT
+        rows.append(
+            f"| {r['scenario']} | **{'PASS' if holds else 'FAIL'}** | {r['calls']:,} | "
+            f"{r['seconds'] / r['calls'] * 1e6:,.0f} | {quarters} | {last_half:+,.0f} | "
+            f"{r['traced_calls']:,} | {r['traced_growth'] / 1024:,.1f} | "
+            f"{r['traced_slope']:.2f} | {r['spans_per_call']:.2f} |"
+        )
+        sites.append(f"- `{r['scenario']}`: " + "; ".join(f"`{s}`" for s in r["top_sites"]))
+    return [
+        "## Memory (`make bench`)",
+        "",
+        f"langchain-otel (Batch, metrics on) after a {results[0]['warmup']:,}-call warm-up; "
+        "method in `benchmarks/memory.py`. No growth holds when RSS grows at most "
+        f"{RSS_LIMIT_KB} KB over the last half of the calls and tracemalloc's slope is at most "
+        f"{SLOPE_LIMIT:g} B per call.",
+        "",
+        "| scenario | no growth | calls | µs/call | RSS growth per quarter, KB | RSS growth, "
+        "last half, KB | traced calls | tracemalloc growth KB | tracemalloc B/call (slope) | "
+        "spans/call |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Largest live allocation sites at the end of the traced calls (what stays once, not per "
+        "call):",
+        "",
+        *sites,
+    ]
+
+
+def _short(path: str) -> str:
+    return path.rsplit("site-packages/", maxsplit=1)[-1].rsplit("/src/", maxsplit=1)[-1]
 
 
 def main() -> None:

@@ -1,225 +1,211 @@
-"""Markdown for ``RESULTS.md`` and the console: the tables, the targets, the memory check."""
+"""``RESULTS.md`` and ``PROFILE.md``: each command rewrites its own marked section.
+
+The targets (instruction counts): each compares the overhead of one of our configurations with
+the overhead of the floor doing the same work (``setups``), per op; per chunk, the slope
+``(overhead at 20 chunks - overhead at 2) / 18`` of each.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import pairwise
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from benchmarks.analysis import MemoryResult, Table, Verdict
-from benchmarks.variants import BASELINE, BY_NAME, MODELS, STRUCTURE, VARIANTS, Variant
-from benchmarks.workloads import ALL_OPS, MAIN_OPS, SHORT_OF, STRUCTURE_OPS
+from benchmarks import setups
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+PROFILE = HERE / "PROFILE.md"
+Table = Mapping[str, Mapping[str, float]]
+
+#: (op, our configuration, limit): overhead <= limit x the overhead of its floor.
+TARGETS = (
+    ("invoke", "langchain-otel", 1.10),
+    ("invoke", "langchain-otel-metrics-off", 1.25),
+    ("invoke", "langchain-otel-sampled-out", 1.10),
+    ("stream", "langchain-otel", 1.20),
+    ("stream", "langchain-otel-metrics-off", 1.30),
+    ("stream", "langchain-otel-sampled-out", 1.20),
+    ("per chunk", "langchain-otel", 1.30),
+    ("per chunk", "langchain-otel-metrics-off", 1.30),
+    ("per chunk", "langchain-otel-sampled-out", 1.30),
+)
+#: The run-context sources (``calls``): what each costs, as a difference of two overheads.
+SOURCES = (
+    ("conversation id from metadata (`session_id`)", "invoke-session", ("invoke",)),
+    ("two mapped metadata attributes", "invoke-metadata", ("invoke",)),
+    ("a named prompt (`gen_ai.prompt.name`)", "chain-named-prompt", ("chain-prompt",)),
+    (
+        "a chat call inside an agent's graph node (node, agent, thread, the run's totals)",
+        "graph-chat",
+        ("graph", "invoke"),
+    ),
+)
 
 
-def short_path(filename: str) -> str:
-    """A source path without the venv or checkout prefix (``stdlib/`` for the standard library)."""
-    for marker in ("site-packages/", f"{ROOT}/src/", f"{ROOT}/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
-    if "/lib/python3" in filename:
-        return "stdlib/" + filename.rsplit("/", 1)[-1]
-    return filename
+def overhead(table: Table, config: str, op: str) -> float | None:
+    if op == "per chunk":
+        long, short = overhead(table, config, "stream"), overhead(table, config, "stream-2")
+        if long is None or short is None:
+            return None
+        return (long - short) / 18
+    mine = table.get(config, {}).get(op)
+    base = table.get("uninstrumented", {}).get(op)
+    return None if mine is None or base is None else mine - base
 
 
-def _num(value: float | None, digits: int = 1, sign: bool = False) -> str:
+def kilo(value: float | None, sign: bool = True) -> str:
     if value is None:
         return "-"
-    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return f"{'+' if sign and value >= 0 else ''}{value / 1000:,.1f}k"
 
 
-def _rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
-
-
-def _floor_label(name: str) -> str:
-    floor = BY_NAME[name].floor
-    return "(a floor)" if floor is None else floor
-
-
-def summary_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[str]:
-    """Overhead per call (µs) and its ratio to the fair floor's, per variant and op."""
-    header = [
-        "variant",
-        "compared with",
-        *(f"{op} overhead µs (x floor)" for op in MAIN_OPS),
-        *(f"{op} µs/chunk" for op in SHORT_OF),
-        "spans/call",
-        "attributes (invoke/stream)",
-    ]
-    rows = []
-    for variant in variants:
-        name = variant.name
-        if name not in table.cells or variant.ops in (STRUCTURE, MODELS):
+def target_rows(table: Table) -> tuple[list[str], int, int]:
+    rows, held, known = [], 0, 0
+    for op, config, limit in TARGETS:
+        floor = setups.CONFIGS[config].floor
+        assert floor is not None
+        mine, base = overhead(table, config, op), overhead(table, floor, op)
+        if mine is None or not base:
+            rows.append(f"| {op}: `{config}` ≤ {limit} x `{floor}` | not measured | |")
             continue
-        if name == BASELINE:
-            cells = [f"**{_num(table.median(name, op))} µs/call**" for op in MAIN_OPS]
-            rows.append([f"{name} (absolute)", "-", *cells, "-", "-", "0", "-"])
-            continue
-        cells = []
-        for op in MAIN_OPS:
-            ratio = table.floor_ratio(name, op)
-            cells.append(
-                f"{_num(table.overhead(name, op), sign=True)}"
-                + (f" ({ratio:.2f}x)" if ratio is not None else "")
-            )
-        chunks = [_num(table.per_chunk(name, op), 2, sign=True) for op in SHORT_OF]
-        spans = table.cells[name]["invoke"].spans_per_call
-        attributes = "/".join(
-            str(table.cells[name][op].attributes) if table.has(name, op) else "-"
-            for op in ("invoke", "stream")
-        )
+        ratio = mine / base
+        known += 1
+        held += ratio <= limit
+        verdict = "holds" if ratio <= limit else "**does not hold**"
         rows.append(
-            [
-                name,
-                _floor_label(name),
-                *cells,
-                *chunks,
-                f"{spans:.2f}",
-                attributes.replace("None", "-"),
-            ]
+            f"| {op}: `{config}` ≤ {limit} x `{floor}` | {verdict} | {kilo(mine)} vs "
+            f"{kilo(base)}: **{ratio:.2f}x** |"
         )
-    return _rows(header, rows)
+    return rows, held, known
 
 
-def detail_table(table: Table, variants: Sequence[Variant] = VARIANTS) -> list[str]:
-    header = [
-        "variant",
-        "op",
-        "median µs/call",
-        "overhead µs",
-        "x fair floor",
-        "spread %",
-        "calls/batch",
-        "spans/call",
-    ]
-    rows = []
-    for variant in variants:
-        name = variant.name
-        for op in ALL_OPS:
-            if not table.has(name, op):
-                continue
-            cell = table.cells[name][op]
-            ratio = table.floor_ratio(name, op) if name != BASELINE else None
-            rows.append(
-                [
-                    name,
-                    op,
-                    _num(cell.median_us),
-                    "-" if name == BASELINE else _num(table.overhead(name, op), sign=True),
-                    "-" if ratio is None else f"{ratio:.2f}",
-                    f"{cell.spread_pct:.0f}",
-                    str(cell.calls_per_batch),
-                    f"{cell.spans_per_call:.2f}",
-                ]
-            )
-    return _rows(header, rows)
-
-
-def structure_table(
-    table: Table,
-    variants: Sequence[Variant],
-    absolute: Callable[[float], str],
-    overhead: Callable[[float | None], str],
-    ops: Sequence[str] = STRUCTURE_OPS,
-    with_attributes: bool = True,
-    group: str = STRUCTURE,
-) -> list[str]:
-    """The tool and graph rows: the baseline's absolute cost, then overhead (x floor) of the
-    structure floor and of langchain-otel (``Variant.ops == STRUCTURE``); ``with_attributes``:
-    the attributes column (the wall-time workers count them). ``group=MODELS``, ``ops=MODEL_OPS``:
-    the embed_query and completion rows, the same way."""
-    ops = [op for op in ops if table.has(BASELINE, op)]
-    if not ops:
-        return []
-    header = [
-        "variant",
-        "compared with",
-        *(f"{op}: overhead (x floor)" for op in ops),
-        "spans/call (" + "/".join(ops) + ")",
-        *(["attributes (" + "/".join(ops) + ")"] if with_attributes else []),
-    ]
-    rows = [
-        [
-            f"{BASELINE} (absolute)",
-            "-",
-            *(f"**{absolute(table.median(BASELINE, op))}**" for op in ops),
-            "0",
-            *(["-"] if with_attributes else []),
-        ]
-    ]
-    for variant in variants:
-        name = variant.name
-        if variant.ops != group or name not in table.cells:
+def overhead_rows(table: Table, ops: Sequence[str]) -> list[str]:
+    header = "| configuration | compared with | " + " | ".join(ops) + " |"
+    rows = [header, "|---|---|" + "---|" * len(ops)]
+    base = table.get("uninstrumented", {})
+    rows.append(
+        "| uninstrumented (absolute) | - | "
+        + " | ".join(f"**{kilo(base.get(op), False)}**" for op in ops)
+        + " |"
+    )
+    for name, config in setups.CONFIGS.items():
+        if name == "uninstrumented" or name not in table:
             continue
         cells = []
         for op in ops:
-            ratio = table.floor_ratio(name, op)
-            cells.append(
-                overhead(table.overhead(name, op))
-                + (f" (**{ratio:.2f}x**)" if ratio is not None else "")
-            )
-        spans = "/".join(
-            f"{table.cells[name][op].spans_per_call:.2f}" if table.has(name, op) else "-"
-            for op in ops
-        )
-        attributes = "/".join(
-            str(table.cells[name][op].attributes)
-            if table.has(name, op) and table.cells[name][op].attributes is not None
-            else "-"
-            for op in ops
-        )
-        row = [name, _floor_label(name), *cells, spans]
-        rows.append([*row, attributes] if with_attributes else row)
-    return _rows(header, rows)
+            mine = overhead(table, name, op)
+            floor = overhead(table, config.floor, op) if config.floor else None
+            ratio = f" ({mine / floor:.2f}x)" if mine is not None and floor else ""
+            cells.append(kilo(mine) + ratio)
+        compared = f"`{config.floor}`" if config.floor else "(a floor)"
+        rows.append(f"| `{name}` | {compared} | " + " | ".join(cells) + " |")
+    return rows
 
 
-def verdict_lines(verdicts: Sequence[Verdict]) -> list[str]:
-    return _rows(
-        ["target", "result", "numbers"], [[v.target, f"**{v.label}**", v.detail] for v in verdicts]
-    )
-
-
-def memory_table(results: Sequence[MemoryResult]) -> list[str]:
-    header = [
-        "scenario",
-        "calls",
-        "µs/call",
-        "RSS growth per quarter, KB",
-        "RSS growth, last half, KB",
-        "traced calls",
-        "tracemalloc growth KB",
-        "tracemalloc B/call (slope)",
-        "spans/call",
-    ]
-    rows = []
-    for result in results:
-        if result.error:
-            rows.append([result.scenario, "error", result.error, *[""] * 6])
+def source_rows(table: Table) -> list[str]:
+    rows = ["| source | op | overhead | minus | cost per call |", "|---|---|---|---|---|"]
+    config = "langchain-otel-context"
+    for label, op, minus in SOURCES:
+        mine = overhead(table, config, op)
+        others = [overhead(table, config, other) for other in minus]
+        if mine is None or None in others:
+            rows.append(f"| {label} | `{op}` | not measured | | |")
             continue
-        rss = result.rss_quarters
-        rows.append(
-            [
-                result.scenario,
-                f"{result.calls:,}",
-                f"{result.seconds / result.calls * 1e6:.0f}",
-                ", ".join(f"{(after - before) / 1024:+.0f}" for before, after in pairwise(rss)),
-                f"{result.rss_last_half / 1024:+.0f}",
-                f"{result.traced_calls:,}",
-                f"{result.traced_growth / 1024:.1f}",
-                f"{result.traced_slope:.2f}",
-                f"{result.spans_per_call:.2f}",
-            ]
-        )
-    return _rows(header, rows)
+        cost = mine - sum(o for o in others if o is not None)
+        names = " + ".join(f"`{o}` {kilo(v)}" for o, v in zip(minus, others, strict=True))
+        rows.append(f"| {label} | `{op}` | {kilo(mine)} | {names} | **{kilo(cost)}** |")
+    return rows
 
 
-def sites_lines(results: Sequence[MemoryResult]) -> list[str]:
-    return [
-        f"- `{result.scenario}`: " + "; ".join(f"`{site}`" for site in result.top_sites)
-        for result in results
-        if result.top_sites
+def write_icount(
+    table: Table, machine: Mapping[str, str], seconds: float, n: tuple[int, int, int]
+) -> None:
+    rows, held, known = target_rows(table)
+    chat_ops = [
+        op
+        for op in ("invoke", "ainvoke", "stream", "astream", "stream-2")
+        if op in table.get("uninstrumented", {})
     ]
+    lines = [
+        "## Instruction counts (`make bench-icount`)",
+        "",
+        f"Written on {machine['when']} in {seconds:.0f} s: {machine['valgrind']}, CPython "
+        f"{machine['python']}, revision `{machine['revision']}`, langchain-core "
+        f"{machine['langchain-core']}, opentelemetry-sdk {machine['opentelemetry-sdk']}. "
+        f"Instructions per call from {n[1]} and {n[2]} calls after {n[0]} warm-up calls; "
+        "overhead = minus the uninstrumented count (k = thousand instructions).",
+        "",
+        f"**{held} of {known} targets hold.**",
+        "",
+        "| target | result | overhead vs the floor's |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "### Chat calls",
+        "",
+        "`(x)`: overhead / the overhead of the floor in `compared with`.",
+        "",
+        *overhead_rows(table, chat_ops),
+        "",
+        "### Tool, graph, embedding and completion calls",
+        "",
+        *overhead_rows(
+            table,
+            [
+                op
+                for op in ("tool", "graph", "embed_query", "completion")
+                if op in table.get("uninstrumented", {})
+            ],
+        ),
+        "",
+        "### What each run-context source costs",
+        "",
+        "`langchain-otel-context` (spans + metrics, two metadata keys mapped): the overhead of a "
+        "call with the source minus the overhead of the same call without it.",
+        "",
+        *source_rows(table),
+    ]
+    _rewrite(RESULTS, "icount", lines)
+
+
+def write_wall(lines: Sequence[str]) -> None:
+    _rewrite(RESULTS, "wall", lines)
+
+
+def write_memory(lines: Sequence[str]) -> None:
+    _rewrite(RESULTS, "memory", lines)
+
+
+def write_profile(
+    config: str, op: str, per_call: float, rows: Sequence[tuple[float, float, float, str]]
+) -> None:
+    lines = [
+        f"## `{config}`, `{op}`",
+        "",
+        f"{per_call / 1000:,.1f}k instructions per call in all (callgrind). The functions of "
+        "ours and of the OpenTelemetry SDK by own time per call (cProfile, which slows the "
+        "calls down: compare the functions with each other, not with the total):",
+        "",
+        "| own µs per call | cumulative µs per call | calls per call | function |",
+        "|---|---|---|---|",
+        *(
+            f"| {own * 1e6:,.2f} | {cumulative * 1e6:,.2f} | {count:g} | `{name}` |"
+            for own, cumulative, count, name in rows
+        ),
+    ]
+    _rewrite(PROFILE, f"{config}-{op}", lines)
+
+
+_SECTION = re.compile(r"<!-- begin ([\w.-]+) -->\n.*?<!-- end \1 -->\n", re.DOTALL)
+
+
+def _rewrite(path: Path, name: str, lines: Sequence[str]) -> None:
+    text = path.read_text() if path.exists() else f"# {path.stem}\n\n"
+    block = f"<!-- begin {name} -->\n" + "\n".join(lines) + f"\n<!-- end {name} -->\n"
+    found = [m for m in _SECTION.finditer(text) if m.group(1) == name]
+    if found:
+        text = text[: found[0].start()] + block + text[found[0].end() :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)

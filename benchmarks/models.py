@@ -1,35 +1,37 @@
-"""An instant, in-process chat model that answers like ``ChatOpenAI`` on Chat Completions.
+"""Instant, in-process models that answer like OpenAI's, and the mappers that register them.
 
-No I/O and no provider package: ``_generate``/``_agenerate`` return a ready answer and
-``_stream``/``_astream`` yield ready chunks, so a benchmark measures LangChain plus the
-instrumentation only. What the model hands LangChain has the shape langchain-openai produces:
+No I/O and no provider package: a benchmark measures LangChain plus the instrumentation only.
 
-- invoke: ``llm_output`` (LangChain merges it into ``response_metadata``) with ``id``
-  (``chatcmpl-…``), ``model_name``, ``system_fingerprint``, ``service_tier``, ``token_usage``;
-  ``generation_info`` with ``finish_reason``; ``usage_metadata`` with input/output/total tokens and
-  their details;
-- stream: ``chunks`` chunks reach the consumer. All but the last carry text; the last text chunk
-  carries ``finish_reason``/``model_name``/``system_fingerprint``/``service_tier``; the final chunk
-  carries ``usage_metadata`` (and ``chunk_position="last"``, so LangChain appends no end marker of
-  its own). As with ``ChatOpenAI``, chunks carry no id (LangChain gives them its run id) and no
-  response id reaches the stream's metadata.
+- ``BenchChatModel`` answers like ``ChatOpenAI`` on Chat Completions. invoke: ``llm_output`` (id,
+  model, fingerprint, service tier, token usage), ``generation_info`` with the finish reason,
+  ``usage_metadata``; stream: ``chunks`` chunks, the last text one with the finish metadata, the
+  final one with the usage (``chunk_position="last"``), no id, as langchain-openai streams. It
+  never calls ``run_manager`` itself: ``stream``/``astream`` report each chunk. Its
+  ``_get_ls_params`` builds the invocation params first, as ``ChatOpenAI``'s does.
+- ``BenchEmbeddings``: ``embed_query`` returns a fixed 8-float vector.
+- ``BenchLLM``: a ``BaseLLM`` with one ready generation and ``langchain_openai.OpenAI``'s
+  ``llm_output`` shape.
 
-The fake never calls ``run_manager`` itself: ``BaseChatModel.stream``/``astream`` report each
-chunk to the callbacks (they pass no run manager to ``_stream``, so ``ChatOpenAI`` does not either).
-
-``_get_ls_params`` follows ``ChatOpenAI``'s (it builds the invocation params first), so code
-that calls it pays what it pays on a real OpenAI model.
+:func:`mappers` registers the three like their OpenAI counterparts, on api.openai.com.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.language_models.llms import BaseLLM
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import (
+    ChatGeneration,
+    ChatGenerationChunk,
+    ChatResult,
+    Generation,
+    LLMResult,
+)
 from pydantic import ConfigDict, Field
 
 MODEL = "gpt-4o-mini"
@@ -200,3 +202,92 @@ class BenchChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         for chunk in self._chunks():
             yield chunk
+
+
+EMBEDDING_MODEL = "text-embedding-3-small"
+VECTOR = [0.5, 0.25, 0.125, 0.0625, -0.5, -0.25, -0.125, -0.0625]
+COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
+PROMPT = "Name the capital of France."
+COMPLETION = " The capital of France is Paris."
+PROMPT_TOKENS = 7
+COMPLETION_TOKENS = 8
+
+
+class BenchEmbeddings(Embeddings):
+    """A fixed vector per text, at once."""
+
+    def __init__(self, model: str = EMBEDDING_MODEL) -> None:
+        self.model = model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [list(VECTOR) for _ in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(VECTOR)
+
+
+class BenchLLM(BaseLLM):
+    """One ready completion with token usage in ``llm_output``."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    model_name: str = COMPLETION_MODEL
+
+    @property
+    def _llm_type(self) -> str:
+        return "bench-llm"
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations = [
+            [Generation(text=COMPLETION, generation_info={"finish_reason": "stop"})]
+            for _ in prompts
+        ]
+        usage = {
+            "prompt_tokens": PROMPT_TOKENS * len(prompts),
+            "completion_tokens": COMPLETION_TOKENS * len(prompts),
+            "total_tokens": (PROMPT_TOKENS + COMPLETION_TOKENS) * len(prompts),
+        }
+        return LLMResult(
+            generations=generations,
+            llm_output={
+                "token_usage": usage,
+                "model_name": self.model_name,
+                "system_fingerprint": FINGERPRINT,
+            },
+        )
+
+
+def mappers() -> list[Any]:
+    """Mappers for the three bench classes, as ``ChatOpenAI``, ``OpenAIEmbeddings`` and
+    ``langchain_openai.OpenAI`` on api.openai.com. ``benchmarks`` exports the classes, as a
+    provider package would (``"benchmarks.BenchChatModel"``)."""
+    import benchmarks  # noqa: PLC0415
+    from langchain_otel.providers.openai import (  # noqa: PLC0415
+        OpenAICompletionMapper,
+        OpenAIMapper,
+    )
+
+    benchmarks.BenchChatModel = BenchChatModel  # type: ignore[attr-defined]
+    benchmarks.BenchEmbeddings = BenchEmbeddings  # type: ignore[attr-defined]
+    benchmarks.BenchLLM = BenchLLM  # type: ignore[attr-defined]
+
+    class BenchOpenAIMapper(OpenAIMapper):
+        model_classes: ClassVar[tuple[str, ...]] = ("benchmarks.BenchChatModel",)
+        embedding_classes: ClassVar[tuple[str, ...]] = ("benchmarks.BenchEmbeddings",)
+
+        def base_url(self, model: object) -> object:
+            return BASE_URL
+
+    class BenchCompletionMapper(OpenAICompletionMapper):
+        completion_classes: ClassVar[tuple[str, ...]] = ("benchmarks.BenchLLM",)
+
+        def base_url(self, model: object) -> object:
+            return BASE_URL
+
+    return [BenchOpenAIMapper(), BenchCompletionMapper()]
