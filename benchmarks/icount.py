@@ -79,7 +79,12 @@ def work(config: str, ops: Sequence[str], warmup: int, n1: int, n2: int) -> dict
 
 
 def callgrind(out: Path, *module_args: str) -> list[str]:
+    """The command that runs ``python -m module_args`` under callgrind, with address-space
+    randomization off where ``setarch`` can (the allocator's path, which can add thousands of
+    instructions per chunk, follows the addresses: the same layout every run)."""
+    fixed = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
     return [
+        *fixed,
         "valgrind",
         "--tool=callgrind",
         f"--callgrind-out-file={out}",

@@ -13,8 +13,10 @@ unless a setup's environment says otherwise.
 span name, kind and attributes (keys, values, types) and the same metric points with the same
 attributes, recorded in the span's context. ``capture`` records those from a run of
 langchain-otel itself (``benchmarks/.work/same_work.json``), so they cannot drift. A floor span
-is current while the call runs, and for a stream only inside each ``next()``; a stream's span gets
-the stream flag and the time to its first chunk at its end. ``floor-sampled-out`` runs under the
+starts with the attributes ours starts with (those known before the call) and gets the answer's
+at its end, in one ``set_attributes`` (no instrumentation knows them sooner); it is current while
+the call runs, and for a stream only inside each ``next()``; a stream's time to its first chunk
+is measured. ``floor-sampled-out`` runs under the
 ``ALWAYS_OFF`` sampler: a non-recording span, still made current (a sampled-out call must keep its
 decision current for the HTTP ``traceparent`` and the children), and the metric points.
 """
@@ -37,7 +39,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricExportResult,
     PeriodicExportingMetricReader,
 )
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SimpleSpanProcessor,
@@ -158,6 +160,7 @@ def capture(ops: Sequence[str]) -> dict[str, Any]:
     """What langchain-otel emits for one call of each op: its span and metric points."""
     exporter = _KeepLast()
     tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(exporter)
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
     from langchain_otel import LangChainInstrumentor  # noqa: PLC0415
@@ -187,13 +190,20 @@ def capture(ops: Sequence[str]) -> dict[str, Any]:
             "name": span.name,
             "kind": span.kind.name,
             "attributes": {k: _jsonable(v) for k, v in (span.attributes or {}).items()},
+            "at_start": exporter.at_start,
             "points": points,
         }
     return captured
 
 
-class _KeepLast(SpanExporter):
+class _KeepLast(SpanExporter, SpanProcessor):
+    """The last span exported, and the attribute keys the last span started with."""
+
     last: ReadableSpan | None = None
+    at_start: list[str] = []  # noqa: RUF012  # replaced, never mutated
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.at_start = list(span.attributes or {})
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self.last = spans[-1]
@@ -204,24 +214,22 @@ def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _loaded(op: str) -> tuple[str, SpanKind, dict[str, Any], list[Any]]:
+def _loaded(op: str) -> tuple[str, SpanKind, dict[str, Any], list[str], list[Any]]:
     entry = json.loads(SAME_WORK.read_text())[op]
     attributes = {k: tuple(v) if isinstance(v, list) else v for k, v in entry["attributes"].items()}
-    return entry["name"], SpanKind[entry["kind"]], attributes, entry["points"]
+    return entry["name"], SpanKind[entry["kind"]], attributes, entry["at_start"], entry["points"]
 
 
 class _Floor:
-    """One op's span and points, from the capture: the stream's flag and first-chunk time are
-    set at its end (they are measured), the duration and first-chunk points measured too."""
+    """One op's span and points, from the capture: the span starts with the attributes ours
+    starts with (known before the call) and gets the rest at its end in one ``set_attributes``
+    (the answer's: no instrumentation knows them sooner), the stream's first-chunk time
+    measured; the duration and first-chunk points measured too."""
 
     def __init__(self, op: str, tracer: trace.Tracer | None, meter: Any) -> None:
-        self.name, self.kind, attributes, points = _loaded(op)
-        self.late = {
-            k: attributes.pop(k)
-            for k in ("gen_ai.request.stream", "gen_ai.response.time_to_first_chunk")
-            if k in attributes
-        }
-        self.attributes = attributes
+        self.name, self.kind, attributes, at_start, points = _loaded(op)
+        self.late = {k: v for k, v in attributes.items() if k not in at_start}
+        self.attributes = {k: v for k, v in attributes.items() if k in at_start}
         self.tracer = tracer
         self.histograms = {}
         self.fixed: list[tuple[Any, Any, dict[str, Any]]] = []
@@ -255,6 +263,8 @@ class _Floor:
                 span.set_attributes(
                     {**self.late, "gen_ai.response.time_to_first_chunk": first_chunk_s}
                 )
+            elif self.late:
+                span.set_attributes(self.late)
             span.end()
 
     def call(self, wrapped: Callable[..., Any], args: Any, kwargs: Any) -> Any:

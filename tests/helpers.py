@@ -7,9 +7,9 @@ from typing import Any
 
 import langchain_core.tools.base as tools_base
 from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
+    AsyncCallbackManager,
     BaseCallbackHandler,
-    CallbackManagerForLLMRun,
+    CallbackManager,
 )
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
@@ -42,10 +42,8 @@ STRUCTURE_PATCHED = (
 
 # Every (class or module, method) instrument() wraps on a current LangChain.
 PATCHED = (
-    *(
-        (manager, "on_llm_end")
-        for manager in (CallbackManagerForLLMRun, AsyncCallbackManagerForLLMRun)
-    ),
+    (CallbackManager, "on_llm_start"),
+    (AsyncCallbackManager, "on_llm_start"),
     (BaseChatModel, "_generate_with_cache"),
     (BaseChatModel, "_agenerate_with_cache"),
     (BaseChatModel, "stream"),

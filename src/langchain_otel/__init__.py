@@ -51,8 +51,9 @@ from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel._structure_wrappers import LazyPatches, StructureSpans, Target
 from langchain_otel._wrappers import (
     Wrapper,
+    observed_allm_start,
     observed_cache_hit,
-    observed_llm_end,
+    observed_llm_start,
     traced_arequest,
     traced_astream,
     traced_request,
@@ -117,10 +118,11 @@ def _patches(telemetry: ChatTelemetry) -> list[Patch]:
 
 
 def _callback_patches() -> list[Patch]:
-    """``on_llm_end`` hands a ``BaseLLM.stream`` its whole answer (the stream yields text)."""
+    """``on_llm_start`` makes the run manager that hands a ``BaseLLM.stream`` its whole answer
+    (the stream yields text); only ``BaseLLM`` calls it."""
     return [
-        (_CALLBACKS_MODULE, manager, "on_llm_end", observed_llm_end())
-        for manager in ("CallbackManagerForLLMRun", "AsyncCallbackManagerForLLMRun")
+        (_CALLBACKS_MODULE, "CallbackManager", "on_llm_start", observed_llm_start()),
+        (_CALLBACKS_MODULE, "AsyncCallbackManager", "on_llm_start", observed_allm_start()),
     ]
 
 

@@ -181,8 +181,7 @@ class EmbeddingSpans:
                 return None
             # ``chunk_size`` is LangChain's batching, not a request parameter.
             request_kwargs = {k: v for k, v in kwargs.items() if k != "chunk_size"}
-            mapper, attributes = found.embedding_start(model, request_kwargs)
-            attributes = sanitized(attributes)
+            mapper, attributes = found.embedding_start(model, request_kwargs)  # exportable
             # An embedding call has no config: its run context is the ambient one's and its run's.
             metadata, configurable = config_parts()
             span_only = call_attributes(

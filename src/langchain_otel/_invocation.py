@@ -36,6 +36,7 @@ from langchain_otel import _semconv as sc
 from langchain_otel._content import ContentRecorder, TextMessage, input_sequence, tool_names
 from langchain_otel._errors import error_description, error_type, exception_event_attributes
 from langchain_otel._lifecycle import ACTIVE_INVOCATION_KEY, StreamStarter
+from langchain_otel._manager_watch import Watched, unwatch, watch
 from langchain_otel._metrics import ChatMetrics
 from langchain_otel._prompts import PromptLog, PromptUse
 from langchain_otel._provider_layers import ProviderLayers, published_attributes
@@ -56,7 +57,6 @@ from langchain_otel._run_context import (
     config_parts,
 )
 from langchain_otel._structure import StructureInvocation, call_attributes, enclosing_run
-from langchain_otel._token_tap import unwatch, watch
 from langchain_otel._values import MAX_TEXT_LENGTH, as_count, safe_text, sanitized
 from langchain_otel.providers import Attributes, ChatModelMapper, MapperRegistry
 
@@ -236,7 +236,7 @@ class ChatTelemetry:
         try:
             if current is None:
                 current = context.get_current()
-            if isinstance(run_metadata, Mapping):
+            if type(run_metadata) is dict or isinstance(run_metadata, Mapping):
                 metadata, configurable = run_metadata, ambient_config().get("configurable")
             else:
                 metadata, configurable = config_parts(config)
@@ -255,9 +255,8 @@ class ChatTelemetry:
             mapper, attributes = found.start(request)
             if completion:
                 attributes[sc.OPERATION_NAME] = operation
-            # Everything we emit must export: a lone surrogate or a 100 KB model name from the
-            # user's configuration fails the OTLP encoder (the span name: the whole batch).
-            attributes = sanitized(attributes)
+            # ``start`` made each value as it exports (a lone surrogate or a 100 KB model name
+            # from the user's configuration would fail the OTLP encoder).
             on_wire = None if streaming else mapper.streams_on_wire(request)
             if on_wire is not None:
                 request.streaming = on_wire
@@ -343,17 +342,21 @@ class _CompletionStreams:
         telemetry = self._telemetry
         if not telemetry.active:
             return None
-        return telemetry._start(
+        falls_back = _llm_falls_back(model, async_api)
+        invocation = telemetry._start(
             model,
             kwargs,
             streaming=True,
             messages=None,
             call_args=args,
-            awaits_fallback=_llm_falls_back(model, async_api),
+            awaits_fallback=falls_back,
             operation=sc.OPERATION_TEXT_COMPLETION,
             config=call_config(args, kwargs),
             sent=call_input(args, kwargs),
         )
+        if invocation is not None:  # its run manager is made at its first step (on_llm_start)
+            invocation.awaits_answer = not falls_back
+        return invocation
 
 
 def _llm_falls_back(model: object, async_api: bool) -> bool:
@@ -446,6 +449,7 @@ class ChatInvocation:
         "_telemetry",
         "adopted",
         "async_stream",
+        "awaits_answer",
         "awaits_fallback",
         "cache_hit",
         "chunks",
@@ -489,10 +493,12 @@ class ChatInvocation:
         self._start_clock = start_clock  # monotonic: every duration
         self._ended = False
         self.context: Context = _EMPTY_CONTEXT
-        #: What watching this request's run manager needs to stop (``_token_tap.watch``).
-        self.tapped: tuple[object, type, object] | None = None
+        #: What watching this request's run manager needs to stop (``_manager_watch``).
+        self.tapped: Watched | None = None
         #: A stream that LangChain may answer with one plain request (adopted once).
         self.awaits_fallback = False
+        #: A completion stream whose own run manager is not watched yet (``watch_answer``).
+        self.awaits_answer = False
         self.async_stream = False
         #: A stream whose fallback request was adopted: its own chunks are the answer, re-yielded.
         self.adopted = False
@@ -540,9 +546,15 @@ class ChatInvocation:
 
     def tap_tokens(self, run_manager: object) -> None:
         """See the chunks LangChain reports to this request's run manager: they say the request
-        streamed on the wire, and carry its answer piece by piece (``_token_tap``)."""
+        streamed on the wire, and carry its answer piece by piece (``_manager_watch``)."""
         if run_manager is not None:
             self.tapped = watch(run_manager, self.request_chunk)
+
+    def watch_answer(self, run_manager: object) -> None:
+        """A ``BaseLLM.stream``'s own run manager: told the whole answer at the end (the stream
+        yields only text)."""
+        self.awaits_answer = False
+        self.tapped = watch(run_manager, None, self.answered)
 
     def _untap(self) -> None:
         tapped, self.tapped = self.tapped, None
@@ -551,12 +563,12 @@ class ChatInvocation:
 
     def stream_chunk(self, chunk: Any) -> None:
         """A chunk ``stream``/``astream`` yielded (runs per chunk: one call, no helpers)."""
-        if self._ended:
-            return
+        chunks = self.chunks
+        if chunks is _NO_CHUNKS:  # the first chunk, or the request ended (it drops its log)
+            if self._ended:
+                return
+            chunks = self._chunk_log()
         try:
-            chunks = self.chunks
-            if chunks is _NO_CHUNKS:
-                chunks = self._chunk_log()
             if self.adopted:  # the fallback's answer, already read from its result
                 chunks.count += 1
             else:

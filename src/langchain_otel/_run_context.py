@@ -134,7 +134,10 @@ def _conversation_id(configurable: Mapping[str, Any], metadata: Mapping[str, Any
     for source in (configurable, metadata):
         if source:
             for key in CONVERSATION_KEYS:
-                value = _attribute_value(source.get(key))
+                value = source.get(key)
+                if value is None:  # the common case: no such key (one dict read)
+                    continue
+                value = _attribute_value(value)
                 if value is not None and not isinstance(value, (bool, float)):
                     return str(value)
     return None

@@ -39,6 +39,7 @@ def stream_through(
     if invocation is None:
         return (yield from stream)
     call_context = invocation.context
+    stream_chunk = invocation.stream_chunk
     thrown: BaseException | None = None
     while True:
         token = _attach(call_context)
@@ -53,7 +54,7 @@ def stream_through(
         finally:
             _detach(token)
             thrown = None
-        invocation.stream_chunk(chunk)
+        stream_chunk(chunk)
         try:
             yield chunk
         except GeneratorExit:  # the consumer closed or dropped the stream: an early stop
@@ -84,6 +85,7 @@ async def astream_through(
                 await _aclose(stream)
         return
     call_context = invocation.context
+    stream_chunk = invocation.stream_chunk
     thrown: BaseException | None = None
     while True:
         token = _attach(call_context)
@@ -103,7 +105,7 @@ async def astream_through(
         finally:
             _detach(token)
             thrown = None
-        invocation.stream_chunk(chunk)
+        stream_chunk(chunk)
         try:
             yield chunk
         except GeneratorExit:  # closed by the consumer, or by the loop's finalizer if dropped

@@ -6,8 +6,10 @@ encoder fails the whole span batch on a span name that is not valid UTF-8 (a lon
 outside int64 cannot be encoded (a histogram value beyond float range fails the metric export).
 One huge string must not bloat every span, metric point and event either.
 
-The lifecycle applies :func:`sanitized` to every span, metric and event attribute dict and
-:func:`safe_text` to the span name, and :func:`metric_value` to each histogram value. The
+The lifecycle applies :func:`sanitized` to every span, metric and event attribute dict a hook
+or the user's data fills, :func:`safe_text` to the span name, and :func:`metric_value` to each
+histogram value; the few attributes known before a call are made exportable where they are made
+(:func:`exportable_text`), so the hot path checks nothing twice. The
 ``as_*`` readers give a value read from a provider, a plugin or the user the type its attribute
 takes (or None), in one place for every module.
 """
@@ -52,6 +54,16 @@ def safe_text(value: str, limit: int) -> str:
     if len(value) > limit:
         value = value[: max(limit, 0)]
     return utf8_text(value)
+
+
+def exportable_text(value: object) -> str | None:
+    """A non-empty string as :func:`sanitized` would keep it (its base type, cut, surrogates
+    replaced), else None: for values set where they are made, not sanitized again."""
+    if type(value) is str and value.isascii() and 0 < len(value) <= MAX_TEXT_LENGTH:
+        return value  # the common case, in one line
+    if not isinstance(value, str) or not value:
+        return None
+    return safe_text(str.__str__(value), MAX_TEXT_LENGTH)
 
 
 def utf8_text(value: str) -> str:
@@ -104,7 +116,8 @@ def sanitized(attributes: Mapping[str, object]) -> Attributes:
         if key not in _FINE_KEYS and not _fine_key(key):
             break
     else:
-        return cast("Attributes", attributes if type(attributes) is dict else dict(attributes))
+        # Checked above, value by value (no ``cast``: it is a call, and this runs on every span).
+        return values if type(values) is dict else dict(values)
     return _rebuilt(attributes)
 
 

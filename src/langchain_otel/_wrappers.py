@@ -8,7 +8,8 @@
 - ``traced_stream`` / ``traced_astream`` on ``stream``/``astream``, which call the provider's
   ``_stream`` directly.
 - ``observed_cache_hit`` on ``_convert_cached_generations``: LangChain's cache answered.
-- ``observed_llm_end`` on the run managers' ``on_llm_end``: a ``BaseLLM.stream``'s whole answer.
+- ``observed_llm_start`` on the callback managers' ``on_llm_start``: the run manager that tells
+  a ``BaseLLM.stream`` its whole answer.
 - The same request wrappers serve ``BaseLLM._generate_helper`` (``text_completion``) and the
   embedding classes' ``embed_*`` methods (``_embeddings.py``).
 
@@ -121,41 +122,42 @@ def traced_astream(telemetry: StreamStarter) -> Wrapper:
     return wrapper
 
 
-def observed_llm_end() -> Wrapper:
-    """``on_llm_end`` (sync and async managers): a ``BaseLLM.stream`` yields only text; the
-    whole answer (finish reason, usage, model) reaches the run manager at the end.
-
-    A chat model called inside the completion's ``_stream`` reports its own answer while the
-    completion's span is current (``generate`` calls ``on_llm_end`` after its request span
-    ended): an answer of chat generations is never a completion's.
+def observed_llm_start() -> Wrapper:
+    """``CallbackManager.on_llm_start`` (only ``BaseLLM`` calls make it: chat models start with
+    ``on_chat_model_start``): a ``BaseLLM.stream`` yields only text, so its span watches the run
+    manager made here, which is told the whole answer (finish reason, usage, model) at the end.
     """
 
     def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        invocation = current_invocation()
-        if invocation is not None and invocation.completion and invocation.result is None:
-            response = args[0] if args else kwargs.get("response")
-            if _completion_answer(response):
-                invocation.answered(response)
-        return wrapped(*args, **kwargs)
+        run_managers = wrapped(*args, **kwargs)
+        _watch_answer(run_managers)
+        return run_managers
 
     return wrapper
 
 
-def _completion_answer(response: object) -> bool:
-    """An ``LLMResult`` of text generations (a chat model's holds ``ChatGeneration``s)."""
-    from langchain_core.outputs import ChatGeneration  # noqa: PLC0415  # loaded by the caller
+def observed_allm_start() -> Wrapper:
+    """The async twin of :func:`observed_llm_start` (``AsyncCallbackManager.on_llm_start``)."""
 
-    generations = getattr(response, "generations", None)
-    if not isinstance(generations, list):
-        return False
-    return not any(
-        isinstance(generation, ChatGeneration)
-        for prompt in generations
-        if isinstance(prompt, list)
-        for generation in prompt
-    )
+    async def wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        run_managers = await wrapped(*args, **kwargs)
+        _watch_answer(run_managers)
+        return run_managers
+
+    return wrapper
+
+
+def _watch_answer(run_managers: object) -> None:
+    try:
+        invocation = current_invocation()
+        if invocation is not None and invocation.awaits_answer and run_managers:
+            invocation.watch_answer(run_managers[0])  # type: ignore[index]
+    except Exception:
+        _logger.debug("langchain-otel: watching the completion's run manager failed", exc_info=True)
 
 
 def observed_cache_hit() -> Wrapper:

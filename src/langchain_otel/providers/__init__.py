@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import weakref
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
+from langchain_otel._per_class import PerClass
 from langchain_otel._request import ChatRequest, RequestFields, model_field
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes
@@ -68,34 +68,15 @@ def class_key(cls: type) -> str:
 
 
 class _ClassTable:
-    """Class key -> mapper for one kind of class, resolved once per class (MRO) and cached.
-
-    The cache maps id(class) -> mapper: a plain dict lookup on the hot path that holds no class
-    alive (classes made at run time must be freed). Each entry leaves with its class: the weak
-    reference's callback runs before the class's memory, so its id, can be reused.
-    """
+    """Class key -> mapper for one kind of class, resolved once per class (MRO) and cached."""
 
     def __init__(self, fallback: ChatModelMapper | None) -> None:
         self.by_key: dict[str, ChatModelMapper] = {}
         self._fallback = fallback
-        self._by_type: dict[int, ChatModelMapper | None] = {}
-        self._type_refs: dict[int, weakref.ref[type]] = {}
+        self._by_type: PerClass[ChatModelMapper | None] = PerClass(self._resolve)
 
     def mapper_for(self, model_type: type) -> ChatModelMapper | None:
-        key = id(model_type)
-        if key in self._by_type:
-            return self._by_type[key]
-        mapper = self._resolve(model_type)
-        by_type, refs = self._by_type, self._type_refs  # the callback must not hold the table
-
-        def forget(ref: weakref.ref[type]) -> None:
-            if refs.get(key) is ref:  # not a later class's entry under a reused id
-                del refs[key]
-                by_type.pop(key, None)
-
-        refs[key] = weakref.ref(model_type, forget)
-        by_type[key] = mapper
-        return mapper
+        return self._by_type.get(model_type)
 
     def _resolve(self, model_type: type) -> ChatModelMapper | None:
         for cls in model_type.__mro__:

@@ -63,7 +63,7 @@ host (``for_host``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast, final
+from typing import Any, ClassVar, final
 
 from langchain_otel import _semconv as sc
 from langchain_otel._request import (
@@ -77,7 +77,14 @@ from langchain_otel._request import (
     with_model_kwargs,
 )
 from langchain_otel._response import ChatResponse
-from langchain_otel._values import Attributes, as_count, as_int, as_str, as_str_list
+from langchain_otel._values import (
+    Attributes,
+    as_count,
+    as_int,
+    as_str,
+    as_str_list,
+    exportable_text,
+)
 
 # LangChain puts its run id in ``AIMessage.id`` when the provider sets none: not a provider id.
 _LANGCHAIN_RUN_ID_PREFIXES = ("lc_run-", "run-")
@@ -137,15 +144,12 @@ class ChatModelMapper:
     ) -> tuple[ChatModelMapper, Attributes]:
         """:meth:`start` for an embedding call: the same resolution, cheap."""
         mapper, endpoint = self.resolve(model)
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_EMBEDDINGS,
-            sc.PROVIDER_NAME: mapper.provider_name,
-        }
-        request_model = mapper.embedding_request_model(model, kwargs)
-        if request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        if endpoint is not None:
-            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
+        attributes = _start_attributes(
+            sc.OPERATION_EMBEDDINGS,
+            mapper.provider_name,
+            mapper.embedding_request_model(model, kwargs),
+            endpoint,
+        )
         return mapper, attributes
 
     @final
@@ -159,16 +163,12 @@ class ChatModelMapper:
     def start_attributes(
         self, request: ChatRequest, endpoint: tuple[str, int] | None
     ) -> Attributes:
-        attributes: Attributes = {
-            sc.OPERATION_NAME: sc.OPERATION_CHAT,
-            sc.PROVIDER_NAME: self.provider_name or self.request_provider_name(request),
-        }
-        request_model = self.request_model(request)
-        if request_model:
-            attributes[sc.REQUEST_MODEL] = request_model
-        if endpoint is not None:
-            attributes[sc.SERVER_ADDRESS], attributes[sc.SERVER_PORT] = endpoint
-        return attributes
+        return _start_attributes(
+            sc.OPERATION_CHAT,
+            self.provider_name or self.request_provider_name(request),
+            self.request_model(request),
+            endpoint,
+        )
 
     # -- which mapper serves the call, at which endpoint ----------------------------------------
 
@@ -294,6 +294,26 @@ class ChatModelMapper:
         return {}
 
 
+def _start_attributes(
+    operation: str, provider: object, request_model: object, endpoint: tuple[str, int] | None
+) -> Attributes:
+    """The attributes known before a call, each as it exports (they are not sanitized again:
+    the strings come from the user's configuration, the port from ``urlsplit``, 0-65535)."""
+    attributes: Attributes = {sc.OPERATION_NAME: operation}
+    provider = exportable_text(provider)
+    if provider is not None:
+        attributes[sc.PROVIDER_NAME] = provider
+    request_model = exportable_text(request_model)
+    if request_model is not None:
+        attributes[sc.REQUEST_MODEL] = request_model
+    if endpoint is not None:
+        host = exportable_text(endpoint[0])
+        if host is not None:
+            attributes[sc.SERVER_ADDRESS] = host
+            attributes[sc.SERVER_PORT] = endpoint[1]
+    return attributes
+
+
 def first_str(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     """The first non-empty string among ``metadata[key]`` for ``keys``."""
     for key in keys:
@@ -354,7 +374,6 @@ _INPUT_DETAILS = _DetailCategories(
     }
 )
 _OUTPUT_DETAILS = _DetailCategories({"reasoning": sc.USAGE_REASONING_OUTPUT_TOKENS})
-_UNSEEN = object()
 
 
 def add_detail_counts(
@@ -368,8 +387,9 @@ def add_detail_counts(
         return
     known = categories.known
     for key, value in details.items():
-        found = known.get(key, _UNSEEN)
-        attribute = categories.resolve(key) if found is _UNSEEN else cast("str | None", found)
+        attribute = known.get(key, "")  # "": not seen yet (None: a key of no category)
+        if attribute == "":
+            attribute = categories.resolve(key)
         if attribute is None:
             continue
         count = as_count(value)

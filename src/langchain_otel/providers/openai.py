@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_otel import _semconv as sc
+from langchain_otel._per_class import PerClass
 from langchain_otel._request import ChatRequest, RequestFields
 from langchain_otel._response import ChatResponse
 from langchain_otel._values import Attributes, as_str
@@ -138,10 +139,7 @@ def routed_api_type(request: ChatRequest) -> str | None:
     if isinstance(explicit, bool):
         return API_RESPONSES if explicit else API_CHAT_COMPLETIONS
     model = request.model
-    # A method, not a field: asked only of classes that have it (no pydantic __getattr__ miss).
-    router = getattr(type(model), "_use_responses_api", None) and getattr(
-        model, "_use_responses_api", None
-    )
+    router = getattr(model, "_use_responses_api", None) if _ROUTES.get(type(model)) else None
     if not callable(router):
         return None
     try:
@@ -151,6 +149,11 @@ def routed_api_type(request: ChatRequest) -> str | None:
     if isinstance(routed, bool):
         return API_RESPONSES if routed else API_CHAT_COMPLETIONS
     return None
+
+
+#: Whether a class has LangChain's router, a method: asked once per class (a miss on a pydantic
+#: class goes through its metaclass's ``__getattr__``, an exception each time).
+_ROUTES = PerClass(lambda cls: getattr(cls, "_use_responses_api", None) is not None)
 
 
 def responses_finish_reasons(response: ChatResponse) -> list[str]:
