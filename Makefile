@@ -10,8 +10,8 @@ COMPAT_VENV := .venv-openai-v2
 # marked `matrix` (`pytestmark = pytest.mark.matrix` in their module).
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3)),$(PYTHON))
 
-.PHONY: demo test lint typecheck pytest pytest-compat test-matrix bench bench-icount bench-profile \
-	clean
+.PHONY: demo test lint typecheck pytest pytest-compat test-matrix dist bench bench-icount \
+	bench-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ demo: $(VENV)/.demo-installed
 test: lint typecheck pytest pytest-compat test-matrix
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks scripts
+	$(BIN)/ruff format --check src tests examples benchmarks scripts
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -77,6 +77,19 @@ test-matrix: .venv-oldest/.installed .venv-latest/.installed
 	SOAK_CALLS=2000 .venv-oldest/bin/python -m pytest -q -p no:warnings -m matrix
 	SOAK_CALLS=2000 .venv-latest/bin/python -m pytest -q -m matrix
 
+$(VENV)/.dist-installed: | $(BIN)/python
+	$(BIN)/pip install -q "build >= 1.2" "twine >= 5"
+	touch $@
+
+## dist: the sdist and the wheel in dist/ (the wheel built from the sdist), checked: twine check,
+## their contents, and the wheel installed in a fresh venv tracing a chat call under
+## opentelemetry-instrument (scripts/check_dist.py)
+dist: $(VENV)/.dist-installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python scripts/check_dist.py dist
+
 # The benchmarks' own venv: this package, langchain-core, langgraph (the graph ops), pyperf, and
 # the peer instrumentations (each optional: one that fails to install is left out of the tables).
 BENCH_VENV := .venv-bench
@@ -110,8 +123,8 @@ bench-profile: $(BENCH_VENV)/.installed
 	@command -v valgrind >/dev/null || { echo "bench-profile needs valgrind (apt-get install -y valgrind)"; exit 1; }
 	$(BENCH_VENV)/bin/python -m benchmarks.icount $(PROFILE_ARGS)
 
-## clean: every venv and work directory the targets above create (the benchmarks' included), and
-## the tools' caches
+## clean: every venv and work directory the targets above create (the benchmarks' included), dist/
+## and the tools' caches
 clean:
 	rm -rf $(VENV) $(COMPAT_VENV) $(PEERS_VENV) .venv-oldest .venv-latest $(BENCH_VENV) \
-		benchmarks/.work .mypy_cache .ruff_cache .pytest_cache .hypothesis
+		benchmarks/.work dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
