@@ -1,6 +1,11 @@
-"""A LangGraph ReAct agent with two tools: one trace per run, and no span of your own.
+r"""A LangGraph ReAct agent with two tools: one trace per run, and no span of your own.
 
-    opentelemetry-instrument --traces_exporter console python examples/agent_with_tools.py
+    .venv/bin/opentelemetry-instrument --traces_exporter console --metrics_exporter none \
+        --logs_exporter none .venv/bin/python examples/agent_with_tools.py
+
+from the repository root, with the venv ``make demo`` creates. ``--metrics_exporter none``: the
+console shows the spans, and the default OTLP metrics exporter would log an error at every export
+with no backend listening.
 
 The run is one ``invoke_agent archaeology_assistant`` span. Under it: a ``chat gpt-4o-mini`` span
 per model round trip (the first ends with ``gen_ai.response.finish_reasons = ("tool_calls",)``)

@@ -1,6 +1,11 @@
-"""Async calls and streaming: ainvoke, astream and abatch inside one span of your own.
+r"""Async calls and streaming: ainvoke, astream and abatch inside one span of your own.
 
-    opentelemetry-instrument --traces_exporter console python examples/async_and_streaming.py
+    .venv/bin/opentelemetry-instrument --traces_exporter console --metrics_exporter none \
+        --logs_exporter none .venv/bin/python examples/async_and_streaming.py
+
+from the repository root, with the venv ``make demo`` creates. ``--metrics_exporter none``: the
+console shows the spans, and the default OTLP metrics exporter would log an error at every export
+with no backend listening.
 
 Each round is an ``answer-questions`` trace with one ``chat gpt-4o-mini`` span per provider call
 under it: one for ``ainvoke``, one for ``astream`` (with ``gen_ai.request.stream`` and the time to

@@ -1,6 +1,11 @@
-"""Quickstart: plain LangChain code, no OpenTelemetry code at all.
+r"""Quickstart: plain LangChain code, no OpenTelemetry code at all.
 
-    opentelemetry-instrument --traces_exporter console python examples/quickstart.py
+    .venv/bin/opentelemetry-instrument --traces_exporter console --metrics_exporter none \
+        --logs_exporter none .venv/bin/python examples/quickstart.py
+
+from the repository root, with the venv ``make demo`` creates. ``--metrics_exporter none``: the
+console shows the spans, and the default OTLP metrics exporter would log an error at every export
+with no backend listening.
 
 Every chat-model call becomes a ``chat gpt-4o-mini`` span. Without ``OPENAI_API_KEY`` the calls
 go to a built-in loopback server that speaks the OpenAI API.

@@ -1,6 +1,11 @@
-"""Retrieval-augmented generation: embed documents, retrieve for a question, answer.
+r"""Retrieval-augmented generation: embed documents, retrieve for a question, answer.
 
-    opentelemetry-instrument --traces_exporter console python examples/rag.py
+    .venv/bin/opentelemetry-instrument --traces_exporter console --metrics_exporter none \
+        --logs_exporter none .venv/bin/python examples/rag.py
+
+from the repository root, with the venv ``make demo`` creates. ``--metrics_exporter none``: the
+console shows the spans, and the default OTLP metrics exporter would log an error at every export
+with no backend listening.
 
 One trace under the ``rag`` span: an ``embeddings text-embedding-3-small`` span for indexing the
 documents, a ``retrieval`` span whose ``embeddings`` child embeds the question, then a
