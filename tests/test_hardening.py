@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import gc
 import json
+import pickle
 import subprocess
 import sys
 import threading
@@ -348,6 +349,34 @@ def test_the_run_managers_class_is_restored_after_the_request(instrumented, span
     assert type(manager) is CallbackManagerForLLMRun  # restored
     assert during is not CallbackManagerForLLMRun and issubclass(during, CallbackManagerForLLMRun)
     assert (during.__name__, during.__module__) == ("CallbackManagerForLLMRun", manager_module())
+
+
+class ChatPicklingItsManager(ChatScripted):
+    """Pickles its run manager mid-call (every protocol) and deep-copies it, as it may do."""
+
+    seen: list[Any] = Field(default_factory=list)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            restored = pickle.loads(pickle.dumps(run_manager, protocol=protocol))
+            self.seen.append((type(restored).__qualname__, sorted(vars(restored))))
+        self.seen.append(("deepcopy", sorted(vars(copy.deepcopy(run_manager)))))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def test_a_run_manager_pickles_and_deep_copies_as_it_does_uninstrumented(
+    instrumented, span_exporter
+):
+    bare = ChatPicklingItsManager()
+    bare.invoke("hi")
+    instrumented()
+    model = ChatPicklingItsManager()
+
+    model.invoke("hi")
+
+    assert model.seen == bare.seen
+    assert {name for name, _keys in model.seen[:-1]} == {"CallbackManagerForLLMRun"}
+    assert len(chat_spans(span_exporter)) == 1
 
 
 def manager_module() -> str:

@@ -20,6 +20,8 @@ could change what it does.
 
 from __future__ import annotations
 
+import copy
+import copyreg
 import inspect
 import logging
 from collections.abc import Callable
@@ -93,10 +95,43 @@ def _watching(cls: type) -> type:
     get_sync = getattr(cls, "get_sync", None)
     if get_sync is not None:  # an async manager: its sync twin reports for the same run
         namespace["get_sync"] = _watching_twin(get_sync)
+    namespace["__reduce_ex__"] = _reduced_as(cls)
+    if getattr(cls, "__copy__", None) is None:
+        namespace["__copy__"] = _copy_watched
     subclass = type(cls.__name__, (cls,), namespace)
     _SUBCLASSES[cls] = subclass
     _WATCHING.add(subclass)
     return subclass
+
+
+def _reduced_as(cls: type) -> Callable[[Any, int], Any]:
+    """``__reduce_ex__`` naming ``cls``: the watching subclass, made at run time, cannot be found
+    by name, so a pickle (or a deep copy) of a watched manager is one of its own class."""
+    reduce_ex: Callable[[Any, int], Any] = cls.__reduce_ex__  # type: ignore[assignment]
+
+    def __reduce_ex__(self: Any, protocol: int) -> Any:
+        reduced = reduce_ex(self, protocol)
+        if (
+            isinstance(reduced, tuple)
+            and len(reduced) > 1
+            and reduced[0] in _RECONSTRUCTORS
+            and reduced[1][:1] == (type(self),)
+        ):  # rebuilt as ``cls`` (pickle insists on the object's own class for ``__newobj__``)
+            return (_RECONSTRUCTOR, (cls, object, None), *reduced[2:])
+        return reduced
+
+    return __reduce_ex__
+
+
+_RECONSTRUCTOR = getattr(copyreg, "_reconstructor")  # noqa: B009  # what protocols 0 and 1 use
+_RECONSTRUCTORS = (getattr(copyreg, "__newobj__"), _RECONSTRUCTOR)  # noqa: B009
+
+
+def _copy_watched(self: Any) -> Any:
+    """``copy.copy`` as it copies by default, the watching class kept: a copy's tokens are the
+    request's too."""
+    reduced: tuple[Any, ...] = object.__reduce_ex__(self, 4)  # type: ignore[assignment]
+    return copy._reconstruct(self, None, *reduced)  # type: ignore[attr-defined]
 
 
 def _watching_twin(get_sync: Callable[[Any], Any]) -> Callable[[Any], Any]:
