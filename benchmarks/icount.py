@@ -6,11 +6,14 @@ per op: each op is its own floor), on the ``SimpleSpanProcessor`` pipeline. The 
 ``os.getpgrp()``, at which callgrind dumps its counters): instructions per call are
 ``(I(n2) - I(n1)) / (n2 - n1)``, so start-up, warm-up and the markers cancel. Overhead = a
 configuration's instructions per call minus the uninstrumented ones; a target compares it with
-the overhead of the floor doing the same work (``setups``). Load does not move the counts.
+the overhead of the floor doing the same work (``setups``). Load does not move the counts; each
+job runs once per hash seed (``--seeds``, three by default) with address-space randomization
+off, and the median per op is kept (see :func:`measure_seeds`).
 
-``python -m benchmarks.icount [--ops invoke,stream,...] [--configs a,b] [--jobs 2]``;
-``--profile CONFIG --ops OP``: instructions per function of ours in that call ->
-``benchmarks/PROFILE.md``. (``--worker`` is the process callgrind runs.)
+``python -m benchmarks.icount [--ops invoke,stream,...] [--configs a,b] [--seeds 0,1,2]``;
+``--profile CONFIG --ops OP``: cProfile's functions of ours and the SDK's in that call, and (for
+``invoke``) ``benchmarks/steps.py``'s steps -> ``benchmarks/PROFILE.md``. (``--worker`` is the
+process callgrind runs.)
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -111,9 +115,11 @@ def totals(path: Path) -> int:
     raise ValueError(f"{path}: no totals")
 
 
-def measure(config: str, ops: Sequence[str], args: argparse.Namespace) -> dict[str, Any]:
-    """Instructions per call of ``ops`` in one process of ``config``."""
-    tag = f"{config}-{'-'.join(ops)}"[:120]
+def measure(
+    config: str, ops: Sequence[str], args: argparse.Namespace, seed: int = 0
+) -> dict[str, Any]:
+    """Instructions per call of ``ops`` in one process of ``config`` (``PYTHONHASHSEED=seed``)."""
+    tag = f"{config}-{'-'.join(ops)}-{seed}"[:120]
     base = OUT / f"{tag}.cg"
     for old in OUT.glob(f"{tag}.cg*"):
         old.unlink()
@@ -123,7 +129,7 @@ def measure(config: str, ops: Sequence[str], args: argparse.Namespace) -> dict[s
     done = subprocess.run(
         [*callgrind(base, *worker), "--warmup", counts[0], "--n1", counts[1], "--n2", counts[2]],
         cwd=ROOT,
-        env=env_of(config),
+        env={**env_of(config), "PYTHONHASHSEED": str(seed)},
         capture_output=True,
         text=True,
         timeout=args.timeout,
@@ -145,6 +151,24 @@ def measure(config: str, ops: Sequence[str], args: argparse.Namespace) -> dict[s
     }
     data = json.loads(result.read_text())
     return {"instructions": per_call, "spans_per_call": data["spans_per_call"]}
+
+
+def measure_seeds(
+    config: str, ops: Sequence[str], args: argparse.Namespace, seeds: Sequence[int]
+) -> dict[str, Any]:
+    """The median per op over one process per hash seed. A process's count can sit ~3 % above
+    the others' (seen on a few floor cells: CPython's method cache missing on thousands more
+    lookups, the colliding names depending on the hashes): the median leaves such a run out."""
+    outcomes = [measure(config, ops, args, seed) for seed in seeds]
+    failed = [o for o in outcomes if "error" in o]
+    if failed:
+        return failed[0]
+    return {
+        "instructions": {
+            op: statistics.median(o["instructions"][op] for o in outcomes) for op in ops
+        },
+        "spans_per_call": outcomes[0]["spans_per_call"],
+    }
 
 
 def plan(configs: Sequence[str], ops: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -186,9 +210,12 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     jobs = plan(configs, ops)
     table: dict[str, dict[str, float]] = {}
     spans: dict[str, dict[str, float]] = {}
+    seeds = [int(seed) for seed in args.seeds.split(",")]
     with ThreadPoolExecutor(args.jobs) as pool:
         for (name, job_ops), outcome in zip(
-            jobs, pool.map(lambda job: measure(job[0], job[1], args), jobs), strict=True
+            jobs,
+            pool.map(lambda job: measure_seeds(job[0], job[1], args, seeds), jobs),
+            strict=True,
         ):
             if "error" in outcome:
                 print(f"bench-icount: {name} {job_ops}: {outcome['error']}", file=sys.stderr)
@@ -229,13 +256,18 @@ def profile(args: argparse.Namespace) -> None:
             )
     rows.sort(reverse=True)
     report.write_profile(args.profile, op, outcome["instructions"][op], rows[:30])
+    if op == "invoke":
+        from benchmarks import steps  # noqa: PLC0415
+
+        steps.measure()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", default=DEFAULT_OPS)
     parser.add_argument("--configs", default="")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--n1", type=int, default=20)
     parser.add_argument("--n2", type=int, default=60)

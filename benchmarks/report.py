@@ -197,6 +197,22 @@ def write_profile(
     _rewrite(PROFILE, f"{config}-{op}", lines)
 
 
+def write_steps(config: str, rows: Sequence[tuple[str, str, float]]) -> None:
+    """``benchmarks/steps.py``'s table: the whole hook, the SDK's part, then ours by step."""
+    whole, sdk = rows[0][2], rows[1][2]
+    lines = [
+        f"## Our steps on one `invoke` (`{config}`, callgrind)",
+        "",
+        "Instructions per call of each step alone, on one captured request (`benchmarks/steps.py`)."
+        f" Ours = the whole hook minus the SDK's span work: **{(whole - sdk) / 1000:,.1f}k**.",
+        "",
+        "| step | instructions per call | what it does |",
+        "|---|---|---|",
+        *(f"| {name} | {count / 1000:,.1f}k | {what} |" for name, what, count in rows),
+    ]
+    _rewrite(PROFILE, "steps-invoke", lines)
+
+
 _SECTION = re.compile(r"<!-- begin ([\w.-]+) -->\n.*?<!-- end \1 -->\n", re.DOTALL)
 
 
