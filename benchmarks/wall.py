@@ -20,12 +20,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pyperf
 
 from benchmarks import calls, icount, memory, report, setups
 
 OPS = "invoke,ainvoke,stream,astream"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timer(op: str) -> Callable[[int], float]:
@@ -40,7 +42,10 @@ def timer(op: str) -> Callable[[int], float]:
 
 
 def worker(config: str, ops: Sequence[str]) -> None:
-    runner = pyperf.Runner()
+    def pass_on(command: list[str], args: argparse.Namespace) -> None:  # to pyperf's workers
+        command.extend(["--config", args.config, "--ops", args.ops])
+
+    runner = pyperf.Runner(add_cmdline_args=pass_on)
     runner.argparser.add_argument("--config")
     runner.argparser.add_argument("--ops")
     args = runner.parse_args()
@@ -76,8 +81,12 @@ def orchestrate(args: argparse.Namespace) -> None:
             "--ops",
             ",".join(mine),
         ]
+        env = icount.env_of(name)
+        env["PYTHONPATH"] = str(ROOT)  # pyperf runs its workers as a script
+        inherited = ",".join(["PYTHONPATH", *config.env])  # pyperf drops the rest
         command += ["--rigorous" if args.rigorous else "--fast", "--quiet", "-o", str(out)]
-        subprocess.run(command, env=icount.env_of(name), check=True)
+        command += [f"--inherit-environ={inherited}"]
+        subprocess.run(command, env=env, check=True)
         suite = pyperf.BenchmarkSuite.load(str(out))
         means[name] = {b.get_name(): (b.mean(), b.stdev()) for b in suite.get_benchmarks()}
         print(f"bench: {name} done", file=sys.stderr, flush=True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -16,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from langchain_otel import LangChainInstrumentor
 from tests.fakes import openai as fake_openai
 from tests.fakes.server import FakeServer
+from tests.helpers import InMemoryLogExporter
 
 # tests/compat runs only in its own venv (`make test` builds it): its packages conflict with ours.
 collect_ignore = [] if os.environ.get("COMPAT_SUITE") else ["compat"]
@@ -96,6 +100,38 @@ def metric_reader() -> InMemoryMetricReader:
 @pytest.fixture
 def meter_provider(metric_reader: InMemoryMetricReader) -> MeterProvider:
     return MeterProvider(metric_readers=[metric_reader])
+
+
+@pytest.fixture
+def log_exporter() -> InMemoryLogExporter:
+    return InMemoryLogExporter()
+
+
+@pytest.fixture
+def logger_provider(log_exporter: InMemoryLogExporter) -> LoggerProvider:
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    return provider
+
+
+@pytest.fixture
+def instrumented(
+    tracer_provider: TracerProvider, meter_provider: MeterProvider, logger_provider: LoggerProvider
+) -> Iterator[Callable[..., None]]:
+    """``instrument(**settings)`` into the test's providers (a setting may replace one);
+    uninstrumented after the test."""
+    instrumentor = LangChainInstrumentor()
+    providers = {
+        "tracer_provider": tracer_provider,
+        "meter_provider": meter_provider,
+        "logger_provider": logger_provider,
+    }
+
+    def start(**settings: Any) -> None:
+        instrumentor.instrument(**{**providers, **settings})
+
+    yield start
+    instrumentor.uninstrument()
 
 
 @pytest.fixture

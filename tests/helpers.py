@@ -18,6 +18,12 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+try:  # the log exporter the tests read events from (renamed in SDK 1.39)
+    from opentelemetry.sdk._logs.export import (
+        InMemoryLogRecordExporter as InMemoryLogExporter,
+    )
+except ImportError:  # SDK < 1.39
+    from opentelemetry.sdk._logs.export import InMemoryLogExporter  # noqa: F401
 try:  # not on the oldest supported stack
     from langgraph.pregel import Pregel
 except ImportError:  # pragma: no cover

@@ -8,21 +8,13 @@ import openai
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
 
-from langchain_otel import ChatContent, LangChainInstrumentor, _content
+from langchain_otel import ChatContent, _content
 from langchain_otel._semconv import SCHEMA_URL
 from langchain_otel.providers.openai import OpenAIMapper
-
-try:
-    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
-except ImportError:  # SDK < 1.39
-    from opentelemetry.sdk._logs.export import InMemoryLogExporter
-
 from tests.content_shapes import (
     check_messages,
     check_system_instructions,
@@ -70,28 +62,13 @@ def conversation() -> list:
 
 
 @pytest.fixture
-def log_exporter() -> InMemoryLogExporter:
-    return InMemoryLogExporter()
-
-
-@pytest.fixture
-def capture(tracer_provider, meter_provider, log_exporter):
-    """instrument(capture_content=mode, ...) -> yields; uninstruments after."""
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
-    instrumentor = LangChainInstrumentor()
+def capture(instrumented):
+    """instrument(capture_content=mode, ...); uninstrumented after the test."""
 
     def start(mode: str | None, **kwargs) -> None:
-        instrumentor.instrument(
-            tracer_provider=kwargs.pop("tracer_provider", tracer_provider),
-            meter_provider=meter_provider,
-            logger_provider=logger_provider,
-            capture_content=mode,
-            **kwargs,
-        )
+        instrumented(capture_content=mode, **kwargs)
 
-    yield start
-    instrumentor.uninstrument()
+    return start
 
 
 def serialized_telemetry(span_exporter, metric_reader, log_exporter) -> str:

@@ -32,8 +32,6 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import tool
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.trace import StatusCode
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -44,24 +42,9 @@ from tests.fakes import openai as fake
 from tests.helpers import assert_exportable, chat_spans, metric_points, only_span
 from tests.models import ChatScripted, LLMScripted
 from tests.providers.helpers import make_model
-from tests.test_content import InMemoryLogExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 LONE = "\udc80"  # what json.loads makes of a split escape: no UTF-8 encoding exists for it
-
-
-@pytest.fixture
-def instrumented(tracer_provider, meter_provider):
-    """instrument(**settings); uninstrumented after the test."""
-    instrumentor = LangChainInstrumentor()
-
-    def start(**settings: Any) -> None:
-        instrumentor.instrument(
-            tracer_provider=tracer_provider, meter_provider=meter_provider, **settings
-        )
-
-    yield start
-    instrumentor.uninstrument()
 
 
 # -- 1. a graph's own data is never compared as if it were ours -----------------------------------
@@ -134,24 +117,12 @@ def encoded_log_attributes(log_exporter) -> list[set[str]]:
 
 
 def test_lone_surrogates_in_content_reach_every_exporter(
-    tracer_provider, meter_provider, span_exporter, fake_server
+    instrumented, span_exporter, log_exporter, fake_server
 ):
-    log_exporter = InMemoryLogExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
-    instrumentor = LangChainInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        logger_provider=logger_provider,
-        capture_content="SPAN_AND_EVENT",
-    )
-    try:
-        answer = make_model(fake_server).invoke([HumanMessage(fake.SPLIT_ESCAPE_PROMPT)])
-        look_up.invoke({"query": f"Uruk{LONE}"})
-        SurrogateRetriever().invoke(f"tablets{LONE}")
-    finally:
-        instrumentor.uninstrument()
+    instrumented(capture_content="SPAN_AND_EVENT")
+    answer = make_model(fake_server).invoke([HumanMessage(fake.SPLIT_ESCAPE_PROMPT)])
+    look_up.invoke({"query": f"Uruk{LONE}"})
+    SurrogateRetriever().invoke(f"tablets{LONE}")
 
     assert_exportable(span_exporter)  # every attribute encodes, none dropped
     assert answer.content == fake.SPLIT_ESCAPE_ANSWER  # the app gets what the model sent

@@ -47,19 +47,6 @@ TABLETS = [
 ]
 
 
-@pytest.fixture
-def instrumented(tracer_provider, meter_provider):
-    instrumentor = LangChainInstrumentor()
-
-    def start(**settings: Any) -> None:
-        instrumentor.instrument(
-            tracer_provider=tracer_provider, meter_provider=meter_provider, **settings
-        )
-
-    yield start
-    instrumentor.uninstrument()
-
-
 def archive_tool(server: FakeServer):
     """A retriever tool over a vector store whose queries are embedded by OpenAIEmbeddings."""
     store = InMemoryVectorStore(make_embeddings(server))
@@ -646,32 +633,14 @@ def test_a_named_string_prompt_names_a_completion_call(instrumented, fake_server
 
 
 def test_the_content_event_carries_the_run_context_and_the_prompts_variables(
-    tracer_provider, meter_provider, fake_server
+    instrumented, log_exporter, fake_server
 ):
-    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415
-    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor  # noqa: PLC0415
-
-    from tests.test_content import InMemoryLogExporter  # noqa: PLC0415
-
-    logs = InMemoryLogExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-    instrumentor = LangChainInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        logger_provider=logger_provider,
-        capture_content="EVENT_ONLY",
-        metadata_attributes="user_id=user.id",
+    instrumented(capture_content="EVENT_ONLY", metadata_attributes="user_id=user.id")
+    (NAMED | make_model(fake_server)).invoke(
+        QUESTION_VARIABLES, {"metadata": {"session_id": "s-2", "user_id": "u-7"}}
     )
-    try:
-        (NAMED | make_model(fake_server)).invoke(
-            QUESTION_VARIABLES, {"metadata": {"session_id": "s-2", "user_id": "u-7"}}
-        )
-    finally:
-        instrumentor.uninstrument()
 
-    (record,) = logs.get_finished_logs()
+    (record,) = log_exporter.get_finished_logs()
     attributes = dict(record.log_record.attributes)
     assert {k: attributes[k] for k in attributes if not k.startswith(_OURS)} == {"user.id": "u-7"}
     assert attributes["gen_ai.conversation.id"] == "s-2"

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel.providers import ChatModelMapper
 from tests.helpers import chat_spans, metric_points, only_chat_span
 from tests.models import ChatScripted
 from tests.providers.helpers import make_model
-from tests.test_content import InMemoryLogExporter
 
 pytestmark = pytest.mark.matrix
 
@@ -39,33 +36,21 @@ def secret_model(server):
 
 @pytest.mark.parametrize("mode", [None, "SPAN_AND_EVENT"])
 def test_no_secret_in_any_telemetry(
-    mode, caplog, fake_server, tracer_provider, meter_provider, span_exporter, metric_reader
+    mode, caplog, fake_server, instrumented, span_exporter, metric_reader, log_exporter
 ):
-    logs = InMemoryLogExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-    instrumentor = LangChainInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        logger_provider=logger_provider,
-        capture_content=mode,
-    )
+    instrumented(capture_content=mode)
     caplog.set_level(logging.DEBUG)
-    try:
-        model = secret_model(fake_server)
-        model.invoke(PROMPT)
-        list(model.stream(PROMPT))
-        with pytest.raises(Exception, match="fake 429"):
-            secret_model(fake_server).invoke(PROMPT, model="error-429")
-    finally:
-        instrumentor.uninstrument()
+    model = secret_model(fake_server)
+    model.invoke(PROMPT)
+    list(model.stream(PROMPT))
+    with pytest.raises(Exception, match="fake 429"):
+        secret_model(fake_server).invoke(PROMPT, model="error-429")
 
     spans = span_exporter.get_finished_spans()
     assert len(chat_spans(span_exporter)) == 3
     dump = "\n".join(
         [s.to_json() for s in spans]
-        + [log_text(r) for r in logs.get_finished_logs()]
+        + [log_text(r) for r in log_exporter.get_finished_logs()]
         + [repr(metric_points(metric_reader))]
     )
     ours = [r for r in caplog.records if r.name.startswith("langchain_otel")]

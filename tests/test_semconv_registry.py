@@ -23,8 +23,6 @@ from langchain_core.tools import tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_openai import OpenAI
 from langgraph.prebuilt import create_react_agent
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
 from langchain_otel import LangChainInstrumentor
 from langchain_otel._semconv import SCHEMA_URL
@@ -40,7 +38,6 @@ from tests.semconv.conformance import (
     span_problems,
 )
 from tests.test_agent_spans import QUESTION, find_museum
-from tests.test_content import InMemoryLogExporter
 
 pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 
@@ -90,20 +87,10 @@ def every_operation(server: Any) -> None:
 
 
 @pytest.fixture
-def telemetry(tracer_provider, meter_provider, span_exporter, metric_reader):
-    """Instrumented with content on spans and events; yields (spans, metrics, logs)."""
-    logs = InMemoryLogExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-    instrumentor = LangChainInstrumentor()
-    instrumentor.instrument(
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        logger_provider=logger_provider,
-        capture_content="SPAN_AND_EVENT",
-    )
-    yield span_exporter, metric_reader, logs
-    instrumentor.uninstrument()
+def telemetry(instrumented, span_exporter, metric_reader, log_exporter):
+    """Instrumented with content on spans and events: (spans, metrics, logs)."""
+    instrumented(capture_content="SPAN_AND_EVENT")
+    return span_exporter, metric_reader, log_exporter
 
 
 def test_every_span_kind_conforms(telemetry, fake_server):

@@ -13,13 +13,11 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.tools import ToolException, tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from langgraph.prebuilt import InjectedState, create_react_agent
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 
-from langchain_otel import ChatContent, LangChainInstrumentor
+from langchain_otel import ChatContent
 from tests.fakes import openai as fake
 from tests.providers.helpers import make_model
-from tests.test_content import InMemoryLogExporter, serialized_telemetry
+from tests.test_content import serialized_telemetry
 
 pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 
@@ -38,28 +36,13 @@ def find_museum(name: Literal["ARGUMENT-MARK", "other"]) -> str:
 
 
 @pytest.fixture
-def log_exporter() -> InMemoryLogExporter:
-    return InMemoryLogExporter()
-
-
-@pytest.fixture
-def capture(tracer_provider, meter_provider, log_exporter):
-    """instrument(capture_content=mode, **kwargs) with every provider; uninstruments after."""
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
-    instrumentor = LangChainInstrumentor()
+def capture(instrumented):
+    """instrument(capture_content=mode, **kwargs); uninstrumented after the test."""
 
     def start(mode: str | None, **kwargs) -> None:
-        instrumentor.instrument(
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            logger_provider=logger_provider,
-            capture_content=mode,
-            **kwargs,
-        )
+        instrumented(capture_content=mode, **kwargs)
 
-    yield start
-    instrumentor.uninstrument()
+    return start
 
 
 def run_everything(server) -> None:
