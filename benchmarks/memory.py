@@ -1,8 +1,11 @@
 """Memory growth of langchain-otel over many calls after warm-up.
 
 ``python -m benchmarks.memory --scenario NAME --calls N --out FILE``: one scenario in a fresh
-process, instrumented like the ``langchain-otel`` configuration (Batch into a dropping exporter,
-metrics on); ``make bench`` runs both scenarios after the wall-time runs. After the warm-up:
+process, instrumented like the ``langchain-otel`` configuration (metrics on) but with a
+``SimpleSpanProcessor`` into the dropping exporter: a ``BatchSpanProcessor``'s queue (bounded at
+2,048 spans) fills as far as its export thread lags, and its high-water mark moves RSS in steps
+whoever makes the spans (the same-work floor shows the same steps), which would hide our own
+growth; ``make bench`` runs both scenarios after the wall-time runs. After the warm-up:
 
 1. RSS is read before ``--calls`` calls (100k) and after each quarter of them: a leak grows it
    steadily, while the allocator's arenas settle after a while (so the last half is the tell);
@@ -92,7 +95,7 @@ async def _run(call: Callable[[int], Awaitable[None]], start: int, count: int) -
 
 
 async def _measure(scenario: str, calls: int, traced_calls: int, warmup: int) -> dict[str, Any]:
-    pipeline = setups.prepare("langchain-otel", "invoke", batch=True)
+    pipeline = setups.prepare("langchain-otel", "invoke", batch=False)
     call = SCENARIOS[scenario]()
     await _run(call, 0, warmup)
     pipeline.tracer_provider.force_flush()
@@ -171,8 +174,10 @@ def run_all(python: str, work: Path) -> list[str]:
     return [
         "## Memory (`make bench`)",
         "",
-        f"langchain-otel (Batch, metrics on) after a {results[0]['warmup']:,}-call warm-up; "
-        "method in `benchmarks/memory.py`. No growth holds when RSS grows at most "
+        "langchain-otel (metrics on, `SimpleSpanProcessor` into a dropping exporter: a batch "
+        "queue's high-water mark moves RSS whoever makes the spans) after a "
+        f"{results[0]['warmup']:,}-call warm-up; method in `benchmarks/memory.py`. No growth "
+        "holds when RSS grows at most "
         f"{RSS_LIMIT_KB} KB over the last half of the calls and tracemalloc's slope is at most "
         f"{SLOPE_LIMIT:g} B per call.",
         "",
