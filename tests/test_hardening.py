@@ -37,7 +37,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 from wrapt import importer
 
-from langchain_otel import LangChainInstrumentor
+from langchain_otel import LangChainInstrumentor, _manager_watch
 from tests.fakes import openai as fake
 from tests.helpers import assert_exportable, chat_spans, metric_points, only_span
 from tests.models import ChatScripted, LLMScripted
@@ -320,6 +320,28 @@ def test_the_run_managers_class_is_restored_after_the_request(instrumented, span
     assert type(manager) is CallbackManagerForLLMRun  # restored
     assert during is not CallbackManagerForLLMRun and issubclass(during, CallbackManagerForLLMRun)
     assert (during.__name__, during.__module__) == ("CallbackManagerForLLMRun", manager_module())
+
+
+def test_the_class_is_restored_when_another_watching_class_was_made_meanwhile(
+    instrumented, span_exporter
+):
+    """Two threads watching their first manager of a class at once each make a watching class;
+    whichever the registry keeps, each request restores its own manager's class."""
+    instrumented()
+    managers = []
+
+    class ChatForgettingTheWatchers(ChatScripted):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            managers.append(run_manager)
+            _manager_watch._SUBCLASSES.clear()  # as if another thread's class replaced ours
+            _manager_watch._watching(CallbackManagerForLLMRun)
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    ChatForgettingTheWatchers().invoke("hi", {"callbacks": [Tokens()]})
+
+    (manager,) = managers
+    assert type(manager) is CallbackManagerForLLMRun
+    assert len(chat_spans(span_exporter)) == 1
 
 
 class ChatPicklingItsManager(ChatScripted):

@@ -98,10 +98,9 @@ def _watching(cls: type) -> type:
     namespace["__reduce_ex__"] = _reduced_as(cls)
     if getattr(cls, "__copy__", None) is None:
         namespace["__copy__"] = _copy_watched
-    subclass = type(cls.__name__, (cls,), namespace)
-    _SUBCLASSES[cls] = subclass
-    _WATCHING.add(subclass)
-    return subclass
+    made = type(cls.__name__, (cls,), namespace)
+    _WATCHING.add(made)
+    return _SUBCLASSES.setdefault(cls, made)  # two threads at once: both use the first one
 
 
 def _reduced_as(cls: type) -> Callable[[Any, int], Any]:
@@ -159,7 +158,8 @@ def _watchable(cls: type) -> bool:
 
 _MANAGERS: tuple[type, ...] | None = None
 
-Watched = tuple[object, type, object]
+#: A watched manager, its own class and the watching one, its key in ``_WATCHED``.
+Watched = tuple[object, type, type, object]
 
 
 def watch(run_manager: object, chunk: Note | None, answer: Note | None = None) -> Watched | None:
@@ -183,14 +183,14 @@ def watch(run_manager: object, chunk: Note | None, answer: Note | None = None) -
         _WATCHED.pop(key, None)
         _logger.debug("langchain-otel: cannot watch the run manager", exc_info=True)
         return None
-    return run_manager, cls, key
+    return run_manager, cls, subclass, key
 
 
 def unwatch(watched: Watched) -> None:
-    run_manager, cls, key = watched
+    run_manager, cls, subclass, key = watched
     _WATCHED.pop(key, None)
     try:
-        if type(run_manager) is _SUBCLASSES.get(cls):
+        if type(run_manager) is subclass:  # the class this watch set, whatever was made since
             run_manager.__class__ = cls
     except Exception:
         _logger.debug("langchain-otel: cannot restore the run manager", exc_info=True)
